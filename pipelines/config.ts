@@ -1,0 +1,33 @@
+// Deployment settings: the agency, where records come from, where releases go. Defaults run the
+// embedded demo; a publisher.config.yaml (never committed with secrets) overrides any of them.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { readYamlFile } from '../rules/yaml-file.ts';
+
+export const Config = z.object({
+  agency: z.object({
+    name: z.string().default('Demo City Police Department'),
+    timezone: z.string().default('America/Los_Angeles'),
+    contactEmail: z.string().email().default('opendata@police.demo-city.example'),
+  }).default({ name: 'Demo City Police Department', timezone: 'America/Los_Angeles', contactEmail: 'opendata@police.demo-city.example' }),
+  /** The CSV drop folder. */
+  sourceDir: z.string().default('demo-records'),
+  /** Where releases, staging and run history live. */
+  dataDir: z.string().default('data'),
+  /** The portal's public address, used in metadata links. */
+  publicUrl: z.string().url().default('http://localhost:8080'),
+  /** Releases kept on disk. */
+  keepReleases: z.number().int().min(1).default(5),
+  /** Demo records generated when the source folder is empty. */
+  demo: z.object({ years: z.number().int().min(1).max(20).default(2), seed: z.number().int().default(1) }).default({ years: 2, seed: 1 }),
+});
+export type Config = z.infer<typeof Config>;
+
+export const CONFIG_FILE = 'publisher.config.yaml';
+
+/** Reads publisher.config.yaml from `dir` if present; relative paths resolve against `dir`. */
+export async function loadConfig(dir = process.cwd(), file = path.join(dir, CONFIG_FILE)): Promise<Config> {
+  const config = existsSync(file) ? await readYamlFile(file, Config) : Config.parse({});
+  return { ...config, sourceDir: path.resolve(dir, config.sourceDir), dataDir: path.resolve(dir, config.dataDir) };
+}

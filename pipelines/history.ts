@@ -1,0 +1,27 @@
+// The persisted run history: one JSON line per run (start, end, status, counts, error), in the
+// private part of the data directory.
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface RunRecord {
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  status: 'succeeded' | 'failed';
+  datasets: string[];
+  releaseId: string | null;
+  counts: Record<string, { rowsRead: number; quarantined: number; published: number }>;
+  error: string | null;
+}
+
+const FILE = path.join('runs', 'history.jsonl');
+
+export async function appendRun(dataDir: string, record: RunRecord): Promise<void> {
+  await mkdir(path.join(dataDir, 'runs'), { recursive: true });
+  await appendFile(path.join(dataDir, FILE), `${JSON.stringify(record)}\n`);
+}
+
+export async function readRuns(dataDir: string): Promise<RunRecord[]> {
+  const text = await readFile(path.join(dataDir, FILE), 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
+}

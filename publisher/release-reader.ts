@@ -1,0 +1,50 @@
+// Reading published releases: which one is current, and its manifest and chart artifacts.
+// This is the only door the site uses into the data directory.
+import { readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { ChartArtifact, CURRENT_LINK, MANIFEST_FILE, Manifest, RELEASES_DIR } from './manifest.ts';
+
+export interface OpenRelease {
+  /** Absolute path of the release directory. */
+  dir: string;
+  manifest: Manifest;
+}
+
+/** The release id that `DATA/current` points at, or null when nothing is published yet. */
+export async function currentReleaseId(dataDir: string): Promise<string | null> {
+  try {
+    const target = await readlink(path.join(dataDir, CURRENT_LINK));
+    return path.basename(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export function releaseDir(dataDir: string, releaseId: string): string {
+  return path.resolve(dataDir, RELEASES_DIR, releaseId);
+}
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  const raw = JSON.parse(await readFile(file, 'utf8'));
+  const parsed = Manifest.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** The current release, or null when none has been published. */
+export async function openCurrentRelease(dataDir: string): Promise<OpenRelease | null> {
+  const id = await currentReleaseId(dataDir);
+  if (!id) return null;
+  const dir = releaseDir(dataDir, id);
+  return { dir, manifest: await readManifest(dir) };
+}
+
+export async function readChart(release: OpenRelease, chartPath: string): Promise<ChartArtifact> {
+  const file = path.join(release.dir, chartPath);
+  return ChartArtifact.parse(JSON.parse(await readFile(file, 'utf8')));
+}

@@ -1,0 +1,163 @@
+// Writes a release: every file into a temporary directory, then one rename makes it whole, and
+// one symlink rename makes it current. A crash at any point leaves the previous release serving.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { link, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChartDef } from '../datasets/schema.ts';
+import { ident } from '../rules/sql.ts';
+import { buildChart } from './aggregates.ts';
+import { buildDcatCatalog } from './dcat.ts';
+import { exportDataset } from './export.ts';
+import { fsyncPath } from './files.ts';
+import {
+  CURRENT_LINK, MANIFEST_FILE, RELEASES_DIR,
+  type ChartManifest, type ColumnManifest, type DatasetManifest, type Manifest, type RunReport,
+} from './manifest.ts';
+import type { OpenRelease } from './release-reader.ts';
+
+export interface DatasetToPublish {
+  meta: Pick<DatasetManifest, 'id' | 'slug' | 'name' | 'description' | 'category' | 'keywords' | 'schedule' | 'sourceTable' | 'rowKey'>;
+  timeColumn: string;
+  /** The DuckDB table holding the published rows. */
+  table: string;
+  columns: ColumnManifest[];
+  rulesApplied: string[];
+  report: RunReport;
+  charts: ChartDef[];
+}
+
+export interface WriteReleaseOptions {
+  conn: DuckDBConnection;
+  dataDir: string;
+  now: Date;
+  agency: Manifest['agency'];
+  publisher: Manifest['publisher'];
+  publicUrl: string;
+  minCell: number;
+  /** How many releases to keep on disk (the current one always stays). */
+  keep: number;
+  datasets: DatasetToPublish[];
+  /** The release now serving: datasets not re-run are carried over from it unchanged. */
+  previous: OpenRelease | null;
+  progress?: (step: string, done: number, total?: number) => void;
+}
+
+export function releaseIdFor(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+async function temporal(conn: DuckDBConnection, table: string, column: string) {
+  const r = await conn.runAndReadAll(
+    `SELECT strftime(min(${ident(column)}), '%Y-%m-%dT%H:%M:%S') AS lo, strftime(max(${ident(column)}), '%Y-%m-%dT%H:%M:%S') AS hi FROM ${ident(table)}`,
+  );
+  const [row] = r.getRowObjects();
+  return { start: (row.lo as string | null) ?? null, end: (row.hi as string | null) ?? null };
+}
+
+async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: string): Promise<DatasetManifest> {
+  const dir = path.join(tmp, 'datasets', d.meta.id);
+  await mkdir(path.join(dir, 'charts'), { recursive: true });
+  const files = await exportDataset(o.conn, d.table, d.columns, d.meta.rowKey, tmp, dir);
+  const types = new Map(d.columns.map((c) => [c.name, c.type]));
+  const charts: ChartManifest[] = [];
+  for (const chart of d.charts) {
+    const artifact = await buildChart(o.conn, d.table, d.meta.id, chart, types, o.minCell);
+    const file = path.join(dir, 'charts', `${chart.id}.json`);
+    await writeFile(file, JSON.stringify(artifact));
+    charts.push({ id: chart.id, title: chart.title, description: chart.description, path: path.relative(tmp, file) });
+  }
+  const count = await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`);
+  return {
+    ...d.meta,
+    columns: d.columns,
+    files,
+    rowCount: Number(count.getRowObjects()[0].n),
+    rulesApplied: d.rulesApplied,
+    report: d.report,
+    charts,
+    temporal: await temporal(o.conn, d.table, d.timeColumn),
+    updatedAt: o.now.toISOString(),
+  };
+}
+
+/** Hard-links a dataset's files from the previous release (same bytes, no copy). */
+async function carryOver(previous: OpenRelease, id: string, tmp: string): Promise<void> {
+  const from = path.join(previous.dir, 'datasets', id);
+  const to = path.join(tmp, 'datasets', id);
+  for (const entry of await readdir(from, { recursive: true, withFileTypes: true })) {
+    const rel = path.relative(from, path.join(entry.parentPath, entry.name));
+    if (entry.isDirectory()) await mkdir(path.join(to, rel), { recursive: true });
+    else {
+      await mkdir(path.dirname(path.join(to, rel)), { recursive: true });
+      await link(path.join(from, rel), path.join(to, rel));
+    }
+  }
+}
+
+/** Removes temporary directories left by a run that died. */
+export async function cleanTemporary(dataDir: string): Promise<string[]> {
+  const root = path.join(dataDir, RELEASES_DIR);
+  const names = (await readdir(root).catch(() => [] as string[])).filter((n) => n.startsWith('.tmp-'));
+  for (const n of names) await rm(path.join(root, n), { recursive: true, force: true });
+  const links = (await readdir(dataDir).catch(() => [] as string[])).filter((n) => n.startsWith(`.${CURRENT_LINK}-`));
+  for (const n of links) await rm(path.join(dataDir, n), { force: true });
+  return names;
+}
+
+/** Points DATA/current at a release atomically (rename of a fresh symlink over the old one). */
+export async function switchCurrent(dataDir: string, releaseId: string): Promise<void> {
+  const tmpLink = path.join(dataDir, `.${CURRENT_LINK}-${process.pid}`);
+  await rm(tmpLink, { force: true });
+  await symlink(path.join(RELEASES_DIR, releaseId), tmpLink);
+  await rename(tmpLink, path.join(dataDir, CURRENT_LINK));
+}
+
+async function prune(dataDir: string, keep: number, current: string): Promise<void> {
+  const root = path.join(dataDir, RELEASES_DIR);
+  const ids = (await readdir(root)).filter((n) => /^\d{8}T\d{6}Z/.test(n)).sort();
+  for (const id of ids.slice(0, Math.max(0, ids.length - keep))) {
+    if (id !== current) await rm(path.join(root, id), { recursive: true, force: true });
+  }
+}
+
+export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId: string; dir: string; manifest: Manifest }> {
+  const root = path.join(o.dataDir, RELEASES_DIR);
+  await mkdir(root, { recursive: true });
+  let releaseId = releaseIdFor(o.now);
+  const existing = new Set(await readdir(root));
+  for (let i = 2; existing.has(releaseId); i++) releaseId = `${releaseIdFor(o.now)}-${i}`;
+  const tmp = path.join(root, `.tmp-${releaseId}-${process.pid}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    // 1. Datasets produced by this run.
+    const fresh = new Map<string, DatasetManifest>();
+    for (const [i, d] of o.datasets.entries()) {
+      o.progress?.(`write ${d.meta.slug}`, i, o.datasets.length);
+      fresh.set(d.meta.id, await writeDataset(o, d, tmp));
+    }
+    // 2. Datasets this run did not touch, carried over from the release now serving.
+    const datasets: DatasetManifest[] = [];
+    for (const prev of o.previous?.manifest.datasets ?? []) {
+      if (fresh.has(prev.id)) continue;
+      await carryOver(o.previous!, prev.id, tmp);
+      datasets.push(prev);
+    }
+    datasets.push(...fresh.values());
+    datasets.sort((a, b) => a.name.localeCompare(b.name));
+    // 3. Metadata, then the manifest last: a release without a manifest is not a release.
+    const manifest: Manifest = { releaseId, createdAt: o.now.toISOString(), publisher: o.publisher, agency: o.agency, datasets };
+    await writeFile(path.join(tmp, 'data.json'), JSON.stringify(buildDcatCatalog(manifest, o.publicUrl), null, 2));
+    await writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    await fsyncPath(path.join(tmp, MANIFEST_FILE));
+    // 4. Whole, then current.
+    const dir = path.join(root, releaseId);
+    await rename(tmp, dir);
+    await fsyncPath(root);
+    await switchCurrent(o.dataDir, releaseId);
+    await prune(o.dataDir, o.keep, releaseId);
+    return { releaseId, dir, manifest };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,151 @@
+// Compiles a dataset definition and the rule catalog into the SQL that turns a staging table into
+// publishable rows. Pure: definition, catalog and keys in; SQL and column metadata out. It refuses
+// (throws, naming the file and field) any definition that would publish an unprotected field.
+import type { DatasetDef } from '../datasets/schema.ts';
+import { tableSpec, stagingTable } from '../pipelines/contract.ts';
+import type { Catalog } from './catalog.ts';
+import { derivation } from './derivations.ts';
+import { technique } from './registry.ts';
+import { ruleAppliesTo, type Rule, type RuleStep } from './schema.ts';
+import { ident } from './sql.ts';
+import type { FieldInfo } from './techniques/types.ts';
+import { DefinitionError } from './yaml-file.ts';
+
+export interface CompileOptions {
+  secretHex: string;
+  timezone: string;
+  /** The run's clock, ISO 8601, for embargoes. */
+  nowIso: string;
+  /** Rules to leave out (tests use this to prove a defence matters). */
+  disabledRules?: readonly string[];
+}
+
+export interface CompiledColumn {
+  name: string;
+  title: string;
+  type: DatasetDef['columns'][number]['type'];
+  description: string;
+  rules: string[];
+}
+
+export interface CompiledDataset {
+  datasetId: string;
+  sourceTable: string;
+  /** SELECT of published columns plus one `__touched_<RULE>` boolean per column rule. */
+  shapeSql: string;
+  /** SELECT of one row: `rows_total` and, per row rule, the rows it withheld (first rule wins). */
+  withheldSql: string;
+  columns: CompiledColumn[];
+  touchedColumns: { rule: string; column: string }[];
+  rowRules: string[];
+  rulesApplied: string[];
+}
+
+const PROTECTED = new Set(['direct', 'free_text', 'exact_location', 'record_id']);
+
+export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, opts: CompileOptions): CompiledDataset {
+  const fail = (where: string, msg: string): never => {
+    throw new DefinitionError(file, `${where}: ${msg}`);
+  };
+  const disabled = new Set(opts.disabledRules ?? []);
+  const table = tableSpec(def.source);
+
+  // 1. The fields a column may read: the contract's, plus declared derivations.
+  const fields = new Map<string, FieldInfo>(table.fields.map((f) => [f.name, f]));
+  const derivedSql = def.derived.map((d, i) => {
+    const fn = (() => { try { return derivation(d.fn); } catch (e) { return fail(`derived.${i}.fn`, (e as Error).message); } })();
+    if (d.args.length !== fn.arity) fail(`derived.${i}.args`, `${d.fn} takes ${fn.arity} field(s)`);
+    d.args.forEach((a, j) => fields.has(a) || fail(`derived.${i}.args.${j}`, `unknown field "${a}"`));
+    fields.set(d.name, { name: d.name, type: 'double', sensitivity: fn.sensitivity });
+    return `${fn.sql(d.args.map(ident))} AS ${ident(d.name)}`;
+  });
+  const argsOf = new Map(def.derived.map((d) => [d.name, d.args]));
+  const ref = (name: string) => (fields.has(name) ? ident(name) : fail('rules', `a rule refers to unknown field "${name}" of ${def.source}`));
+
+  const lookup = (id: string, where: string): Rule => {
+    const rule = catalog.rules.get(id) ?? fail(where, `unknown rule "${id}"; the catalog has ${[...catalog.rules.keys()].join(', ')}`);
+    if (rule.status === 'retired') fail(where, `rule ${id} is retired (${catalog.files.get(id)})`);
+    if (!ruleAppliesTo(rule, def.id)) fail(where, `rule ${id} does not apply to dataset ${def.id} (${catalog.files.get(id)})`);
+    return rule;
+  };
+
+  // 2. Columns: apply each listed rule's step for the column's field, in order.
+  const reads = new Map<string, string[]>();
+  const touched: { rule: string; column: string; sql: string }[] = [];
+  const selects = def.columns.map((col, i) => {
+    const field = fields.get(col.from) ?? fail(`columns.${i}.from`, `unknown field "${col.from}" of ${def.source}`);
+    reads.set(col.name, argsOf.get(col.from) ?? [col.from]);
+    let expr = ident(col.from);
+    const protectedBy = new Set<string>();
+    col.rules.forEach((id, j) => {
+      const rule = lookup(id, `columns.${i}.rules.${j}`);
+      const steps = rule.steps.filter((s) => s.fields.includes(col.from) && technique(s.technique).column);
+      if (steps.length === 0) fail(`columns.${i}.rules.${j}`, `rule ${id} has no step for field "${col.from}"`);
+      if (disabled.has(id)) return;
+      for (const step of steps) {
+        const t = technique(step.technique);
+        const before = expr;
+        expr = t.column!({ expr, field, outputType: col.type, params: step.params, ref, secretHex: opts.secretHex, timezone: opts.timezone });
+        t.protects.forEach((s) => protectedBy.add(s));
+        touched.push({ rule: id, column: col.name, sql: `CAST(${before} AS VARCHAR) IS DISTINCT FROM CAST(${expr} AS VARCHAR)` });
+      }
+    });
+    if (PROTECTED.has(field.sensitivity) && !protectedBy.has(field.sensitivity) && !col.rules.some((r) => disabled.has(r))) {
+      fail(`columns.${i}`, `column "${col.name}" reads ${field.sensitivity} field "${col.from}" without a rule that protects it`);
+    }
+    return `${expr} AS ${ident(col.name)}`;
+  });
+
+  // 3. Dataset-wide rules: row filters and definition checks.
+  const keeps: { rule: string; sql: string }[] = [];
+  def.rules.forEach((id, i) => {
+    const rule = lookup(id, `rules.${i}`);
+    if (disabled.has(id)) return;
+    rule.steps.forEach((step: RuleStep) => {
+      const t = technique(step.technique);
+      if (t.keepRow) keeps.push({ rule: id, sql: t.keepRow({ params: step.params, ref, nowIso: opts.nowIso }) });
+      if (t.check) {
+        const errors = t.check({ params: step.params, datasetId: def.id, stepFields: step.fields, reads, fields: [...fields.values()] });
+        if (errors.length) fail(`rules.${i}`, `rule ${id}: ${errors.join('; ')}`);
+      }
+    });
+  });
+
+  // 4. Coverage: every catalog rule that governs this dataset is applied where it says it applies.
+  for (const [id, rule] of catalog.rules) {
+    if (rule.status === 'retired' || !ruleAppliesTo(rule, def.id)) continue;
+    const datasetWide = rule.steps.some((s) => technique(s.technique).keepRow || technique(s.technique).check);
+    if (datasetWide && !def.rules.includes(id)) fail('rules', `rule ${id} governs ${def.id} but is not listed (${catalog.files.get(id)})`);
+    for (const step of rule.steps.filter((s) => technique(s.technique).column)) {
+      for (const col of def.columns.filter((c) => step.fields.includes(c.from) && !c.rules.includes(id))) {
+        fail(`columns.${def.columns.indexOf(col)}.rules`, `rule ${id} applies to field "${col.from}" but column "${col.name}" does not list it`);
+      }
+    }
+  }
+
+  const src = stagingTable(def.source);
+  const base = `SELECT *${derivedSql.map((d) => `, ${d}`).join('')} FROM ${ident(src)}`;
+  const where = keeps.length ? keeps.map((k) => `(${k.sql})`).join(' AND ') : 'TRUE';
+  const touchedByRule = new Map<string, string[]>();
+  for (const t of touched) touchedByRule.set(t.rule, [...(touchedByRule.get(t.rule) ?? []), t.sql]);
+  const touchedSelects = [...touchedByRule].map(([rule, sqls]) => `(${sqls.join(' OR ')}) AS ${ident(`__touched_${rule}`)}`);
+  const shapeSql = `WITH base AS (${base}), src AS (SELECT * FROM base WHERE ${where})
+SELECT ${[...selects, ...touchedSelects].join(',\n  ')}
+FROM src`;
+  const withheld = keeps.map((k, i) => {
+    const earlier = keeps.slice(0, i).map((e) => `(${e.sql})`);
+    return `count(*) FILTER (WHERE ${[...earlier, `NOT (${k.sql})`].join(' AND ')}) AS ${ident(k.rule)}`;
+  });
+  const withheldSql = `WITH base AS (${base}) SELECT count(*) AS rows_total${withheld.map((w) => `, ${w}`).join('')} FROM base`;
+
+  return {
+    datasetId: def.id,
+    sourceTable: src,
+    shapeSql,
+    withheldSql,
+    columns: def.columns.map((c) => ({ name: c.name, title: c.title, type: c.type, description: c.description, rules: c.rules })),
+    touchedColumns: touched.map(({ rule, column }) => ({ rule, column })),
+    rowRules: keeps.map((k) => k.rule),
+    rulesApplied: [...new Set([...def.rules, ...def.columns.flatMap((c) => c.rules)])].filter((r) => !disabled.has(r)).sort(),
+  };
+}

@@ -1,0 +1,20 @@
+// SQL text helpers for rule techniques: identifier quoting and literal escaping. Rules only
+// ever put reviewed catalog values into SQL, and always through these.
+
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function literal(value: string | number | boolean | null): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export function literalList(values: readonly (string | number)[]): string {
+  return values.map((v) => literal(v)).join(', ');
+}

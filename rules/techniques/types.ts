@@ -1,0 +1,67 @@
+// The contract every privacy technique implements: parameters in (validated by zod), SQL out.
+// Techniques are pure: no IO, no clock, no globals; everything they need arrives in the context.
+import type { z } from 'zod';
+import type { FieldType, Sensitivity } from '../../pipelines/contract.ts';
+
+export interface FieldInfo {
+  name: string;
+  type: FieldType;
+  sensitivity: Sensitivity;
+}
+
+export type OutputType = 'text' | 'number' | 'integer' | 'boolean' | 'timestamp' | 'date';
+
+/** What a column step sees: the column's current SQL and how to reach other fields of the row. */
+export interface ColumnContext<P> {
+  /** SQL of the column so far (starts as a reference to its source field). */
+  expr: string;
+  field: FieldInfo;
+  outputType: OutputType;
+  params: P;
+  /** SQL reference to another field of the same (filtered) source row; throws on unknown names. */
+  ref(field: string): string;
+  /** Hex HMAC key for keyed pseudonyms. */
+  secretHex: string;
+  /** The agency's IANA time zone, for local-time truncation. */
+  timezone: string;
+}
+
+/** What a row step sees: it returns a predicate that keeps a row. */
+export interface RowContext<P> {
+  params: P;
+  ref(field: string): string;
+  /** The run's clock reading, as an ISO timestamp (for embargoes). */
+  nowIso: string;
+}
+
+/** What a check step sees: the fields the dataset reads, to refuse unsafe definitions. */
+export interface CheckContext<P> {
+  params: P;
+  datasetId: string;
+  /** The fields the rule step names. */
+  stepFields: readonly string[];
+  /** Source fields read by each published column (column name → fields). */
+  reads: Map<string, string[]>;
+  fields: readonly FieldInfo[];
+}
+
+export interface Technique<P = any> {
+  name: string;
+  /** One sentence for the privacy office: what this technique does. */
+  summary: string;
+  params: z.ZodType<P>;
+  /** Kinds of sensitive field this technique makes publishable (see contract Sensitivity). */
+  protects: readonly Sensitivity[];
+  /** Column transform: returns the new SQL of the column. */
+  column?(ctx: ColumnContext<P>): string;
+  /** Row filter: returns a predicate that is true for rows to keep. */
+  keepRow?(ctx: RowContext<P>): string;
+  /** Definition check: returns error messages (empty when the dataset complies). */
+  check?(ctx: CheckContext<P>): string[];
+  /** Plain-language description of the parameters, for rule pages. */
+  describe(params: P): string;
+}
+
+export function defineTechnique<P>(t: Technique<P>): Technique<P> {
+  return t;
+}

@@ -1,0 +1,85 @@
+// The portal: an Express app serving the current published release (pages, downloads, charts and
+// a Socrata-style API). It reads only releases, via publisher/release-reader.ts.
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { RELEASES_DIR } from '../publisher/manifest.ts';
+import { SiteDb } from './db.ts';
+import { errorPage, notFoundPage } from './pages/errors.ts';
+import { ReleaseStore } from './release-store.ts';
+import { apiRouter } from './routes/api.ts';
+import { jsonError } from './routes/common.ts';
+import { pagesRouter } from './routes/pages.ts';
+
+export interface AppOptions {
+  dataDir: string;
+  clock?: () => Date;
+}
+
+const closers = new WeakMap<express.Express, () => Promise<void>>();
+
+/** Release the app's DuckDB instance and caches (the HTTP server is closed by its owner). */
+export async function closeApp(app: express.Express): Promise<void> {
+  await closers.get(app)?.();
+}
+
+const isApiPath = (p: string): boolean => p.startsWith('/resource/') || p === '/data.json' || p === '/health';
+
+export async function createApp(opts: AppOptions): Promise<express.Express> {
+  const clock = opts.clock ?? (() => new Date());
+  const dataDir = path.resolve(opts.dataDir);
+  const db = await SiteDb.create(path.join(dataDir, RELEASES_DIR));
+  const store = new ReleaseStore(dataDir, db);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((_req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'strict-origin-when-cross-origin',
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+    });
+    next();
+  });
+
+  // Resolve the current release once per request and hold it until the response is done.
+  app.use(async (req, res, next) => {
+    if (req.path === '/health') return next();
+    const ctx = await store.acquire();
+    res.locals.release = ctx;
+    if (ctx) res.once('close', () => store.release(ctx));
+    next();
+  });
+
+  app.use(apiRouter(store, db));
+  app.use(pagesRouter(clock));
+
+  app.use((req: Request, res: Response) => {
+    if (isApiPath(req.path) || req.path.startsWith('/api/')) return jsonError(res, 404, 'not_found', 'Not found');
+    res.status(404).set('Content-Type', 'text/html; charset=utf-8').send(notFoundPage(clock()));
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; statusCode?: number };
+    const given = e?.status ?? e?.statusCode;
+    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
+    if (status === 500) console.error(`site: ${req.method} ${req.originalUrl} failed:`, err);
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    if (isApiPath(req.path)) {
+      return jsonError(res, status, status === 500 ? 'internal' : 'request.invalid', status === 500 ? 'Internal server error' : 'Bad request');
+    }
+    const page = status === 404 ? notFoundPage(clock()) : errorPage(clock(), status);
+    res.status(status).set('Content-Type', 'text/html; charset=utf-8').send(page);
+  });
+
+  closers.set(app, async () => {
+    await store.close();
+    db.close();
+  });
+  return app;
+}

@@ -1,0 +1,111 @@
+// Dataset page: description, downloads, data dictionary, charts (inline SVG + text + data table),
+// run report and update schedule. Everything readable without JavaScript.
+import type { ChartArtifact, ChartManifest, DatasetManifest, Manifest } from '../../publisher/manifest.ts';
+import { inlineSvg } from '../charts/render-svg.ts';
+import { formatAge, formatBytes, formatDateTime, formatInt } from '../format.ts';
+import { html, raw, type SafeHtml } from '../html.ts';
+import { layout } from '../layout.ts';
+
+export interface RenderedChart {
+  entry: ChartManifest;
+  artifact: ChartArtifact | null;
+  svg: string | null;
+}
+
+const FORMAT_LABEL = { csv: 'CSV', parquet: 'Parquet', json: 'JSON' } as const;
+
+/** One chart-table cell; the first column is the row header. A null measure is a suppressed cell. */
+function cell(value: string | number | boolean | null | undefined, fieldType: string, first: boolean): SafeHtml {
+  const open = first ? raw('<th scope="row"') : raw('<td');
+  const close = first ? raw('</th>') : raw('</td>');
+  if (value === null || value === undefined) {
+    return fieldType === 'quantitative' || fieldType === 'number'
+      ? html`${open} class="num suppressed">suppressed${close}`
+      : html`${open} class="meta">(blank)${close}`;
+  }
+  if (typeof value === 'number') return html`${open} class="num">${formatInt(value)}${close}`;
+  return html`${open}>${String(value)}${close}`;
+}
+
+function chartSection(ds: DatasetManifest, c: RenderedChart, index: number): SafeHtml {
+  const base = `chart-${index}`;
+  const title = c.artifact?.title ?? c.entry.title;
+  const description = c.artifact?.description ?? c.entry.description;
+  const svg = c.svg
+    ? raw(inlineSvg(c.svg, `${base}-`, `${base}-title`, `${base}-desc`))
+    : html`<p class="meta">This chart could not be drawn; its data is in the table below when available.</p>`;
+  const a = c.artifact;
+  const table = a
+    ? html`<div class="table-wrap"><table>
+<caption>Data for the chart “${title}”${a.suppressedCells ? html` (${formatInt(a.suppressedCells)} small ${a.suppressedCells === 1 ? 'cell' : 'cells'} suppressed)` : ''}</caption>
+<thead><tr>${a.fields.map((f) => html`<th scope="col">${f.title}</th>`)}</tr></thead>
+<tbody>${a.rows.map((row) => html`<tr>${a.fields.map((f, i) => cell(row[f.name], f.type, i === 0))}</tr>`)}</tbody>
+</table></div>`
+    : '';
+  return html`<figure class="chart" aria-labelledby="${base}-title">
+<h3 id="${base}-title">${title}</h3>
+${svg}
+<figcaption><p id="${base}-desc">${description}</p>
+<p><a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}.svg">Chart as an SVG image</a></p></figcaption>
+</figure>
+${table}`;
+}
+
+function ruleTable(caption: string, counts: Record<string, number>, empty: string): SafeHtml {
+  const entries = Object.entries(counts);
+  if (!entries.length) return html`<p>${empty}</p>`;
+  return html`<div class="table-wrap"><table>
+<caption>${caption}</caption>
+<thead><tr><th scope="col">Rule</th><th scope="col">Rows</th></tr></thead>
+<tbody>${entries.map(([rule, n]) => html`<tr><th scope="row"><code>${rule}</code></th><td class="num">${formatInt(n)}</td></tr>`)}</tbody>
+</table></div>`;
+}
+
+export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: RenderedChart[], now: Date): string {
+  const tz = manifest.agency.timezone;
+  const r = ds.report;
+  const downloads = ds.files.map(
+    (f) => html`<li><a href="/datasets/${ds.id}/rows.${f.format}" download>${FORMAT_LABEL[f.format]} — all rows</a>
+<span class="meta">(${formatBytes(f.bytes)}, SHA-256 <code>${f.sha256.slice(0, 12)}…</code>)</span></li>`,
+  );
+  const dictionary = html`<div class="table-wrap"><table>
+<caption>Data dictionary: ${formatInt(ds.columns.length)} columns of ${ds.name}</caption>
+<thead><tr><th scope="col">Column</th><th scope="col">Title</th><th scope="col">Type</th><th scope="col">Description</th><th scope="col">Rules applied</th></tr></thead>
+<tbody>${ds.columns.map(
+    (c) => html`<tr><th scope="row"><code>${c.name}</code></th><td>${c.title}</td><td>${c.type}</td><td>${c.description}${
+      c.example ? html`<br><span class="meta">Example: <code>${c.example}</code></span>` : ''
+    }</td><td>${c.rules.length ? c.rules.map((id, i) => html`${i ? ', ' : ''}<code>${id}</code>`) : html`<span class="meta">none</span>`}</td></tr>`,
+  )}</tbody>
+</table></div>`;
+  const body = html`<p><a href="/">All datasets</a></p>
+<h1>${ds.name}</h1>
+<p>${ds.description}</p>
+<dl class="facts">
+<dt>Dataset id</dt><dd><code>${ds.id}</code></dd>
+<dt>Category</dt><dd>${ds.category}</dd>
+${ds.keywords.length ? html`<dt>Keywords</dt><dd>${ds.keywords.join(', ')}</dd>` : ''}
+<dt>Rows</dt><dd>${formatInt(ds.rowCount)}</dd>
+<dt>Last updated</dt><dd><time datetime="${ds.updatedAt}">${formatDateTime(ds.updatedAt, tz)}</time> <span class="meta">(${formatAge(ds.updatedAt, now)})</span></dd>
+${ds.temporal.start || ds.temporal.end ? html`<dt>Covers</dt><dd>${ds.temporal.start ?? '…'} to ${ds.temporal.end ?? '…'}</dd>` : ''}
+</dl>
+<h2>Downloads</h2>
+<ul class="downloads">${downloads}</ul>
+<p>API: <a href="/resource/${ds.id}.json"><code>/resource/${ds.id}.json</code></a> (Socrata-compatible paging with <code>$limit</code> and <code>$offset</code>).</p>
+<h2>Data dictionary</h2>
+${dictionary}
+<h2>Charts</h2>
+${charts.length ? charts.map((c, i) => chartSection(ds, c, i + 1)) : html`<p>No charts are published for this dataset.</p>`}
+<h2>Run report</h2>
+<dl class="facts">
+<dt>Rows read</dt><dd>${formatInt(r.rowsRead)}</dd>
+<dt>Quarantined</dt><dd>${formatInt(r.quarantined)}</dd>
+<dt>Withheld</dt><dd>${formatInt(Object.values(r.withheldByRule).reduce((a, b) => a + b, 0))}</dd>
+<dt>Published</dt><dd>${formatInt(r.published)}</dd>
+</dl>
+${ruleTable('Rows withheld, by rule', r.withheldByRule, 'No rows were withheld by a rule.')}
+${ruleTable('Rows changed, by rule', r.touchedByRule, 'No values were changed by a rule.')}
+${r.unknownColumns.length ? html`<p>Source columns not published (unknown to the dataset definition): ${r.unknownColumns.map((c, i) => html`${i ? ', ' : ''}<code>${c}</code>`)}</p>` : ''}
+<h2>Update schedule</h2>
+<p>This dataset is refreshed on the schedule <code>${ds.schedule}</code> (cron, ${tz}).</p>`;
+  return layout({ title: ds.name, agencyName: manifest.agency.name, body, generatedAt: now, releaseId: manifest.releaseId });
+}
