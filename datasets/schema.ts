@@ -8,7 +8,7 @@ export const DerivedField = z.object({
   name: Ident,
   fn: z.string(),
   args: z.array(z.string()).min(1),
-});
+}).strict();
 
 export const ColumnDef = z.object({
   name: Ident,
@@ -19,7 +19,7 @@ export const ColumnDef = z.object({
   from: z.string(),
   /** Rule ids applied to the value, in order. */
   rules: z.array(z.string()).default([]),
-});
+}).strict();
 export type ColumnDef = z.infer<typeof ColumnDef>;
 
 export const ChartDimension = z.object({
@@ -28,13 +28,13 @@ export const ChartDimension = z.object({
   /** Timestamps: month, year, hour of day or day of week. Numbers: bin width. */
   bucket: z.enum(['month', 'year', 'hour_of_day', 'day_of_week']).optional(),
   bin: z.number().positive().optional(),
-});
+}).strict();
 
 export const ChartMeasure = z.object({
   op: z.enum(['count', 'median', 'p90', 'avg']),
   column: z.string().optional(),
   as: Ident,
-});
+}).strict();
 
 export const ChartDef = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
@@ -46,7 +46,7 @@ export const ChartDef = z.object({
   requireNotNull: z.array(z.string()).default([]),
   /** The Vega-Lite spec, without data. */
   spec: z.record(z.string(), z.unknown()),
-});
+}).strict();
 export type ChartDef = z.infer<typeof ChartDef>;
 
 export const DatasetDef = z.object({
@@ -68,5 +68,5 @@ export const DatasetDef = z.object({
   derived: z.array(DerivedField).default([]),
   columns: z.array(ColumnDef).min(1),
   charts: z.array(ChartDef).default([]),
-});
+}).strict();
 export type DatasetDef = z.infer<typeof DatasetDef>;

@@ -10,7 +10,7 @@ export const ReviewEntry = z.object({
   note: z.string().min(1),
   /** What the review decided. */
   action: z.enum(['proposed', 'approved', 'retired', 'tightened', 'commented']).default('approved'),
-});
+}).strict();
 
 /** One enforcement step: a technique with its parameters, applied to some source fields. */
 export const RuleStep = z.object({
@@ -18,7 +18,7 @@ export const RuleStep = z.object({
   /** Source (or derived) fields this step shapes; empty for dataset-wide steps such as row filters. */
   fields: z.array(z.string()).default([]),
   params: z.record(z.string(), z.unknown()).default({}),
-});
+}).strict();
 export type RuleStep = z.infer<typeof RuleStep>;
 
 export const Rule = z.object({
@@ -31,7 +31,7 @@ export const Rule = z.object({
   rationale: z.string().min(10),
   basis: z.string().min(3),
   review: z.array(ReviewEntry).min(1),
-});
+}).strict();
 export type Rule = z.infer<typeof Rule>;
 
 export function ruleAppliesTo(rule: Rule, datasetId: string): boolean {

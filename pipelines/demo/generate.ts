@@ -55,9 +55,28 @@ function counter(width: number): (year: string) => string {
   };
 }
 
-/** Probability of a rare change, raised so a small run still holds at least `min` of them. */
-function rate(p: number, expectedRows: number, min: number): number {
-  return Math.min(0.5, Math.max(p, min / Math.max(1, expectedRows)));
+/**
+ * Picks rare rows (about a share p of them) with bounded gaps instead of coin flips, so that
+ * even a small run holds about its expected count, and at least `min` of them.
+ */
+class Every {
+  private n = 0;
+  private next: number;
+  private readonly mean: number;
+
+  constructor(private readonly rng: Rng, p: number, expectedRows: number, min: number) {
+    this.mean = 1 / Math.min(0.5, Math.max(p, (1.5 * min) / Math.max(1, expectedRows)));
+    this.next = Math.floor(this.rng.next() * this.mean);
+  }
+
+  /** Counts a row; true once the row is due. A due pick stays due until take() is called. */
+  due(): boolean {
+    return this.n++ >= this.next;
+  }
+
+  take(): void {
+    this.next = this.n + Math.floor(this.mean * (0.5 + this.rng.next()));
+  }
 }
 
 export async function generateDemoRecords(opts: DemoOptions): Promise<DemoSummary> {
@@ -90,16 +109,18 @@ export async function generateDemoRecords(opts: DemoOptions): Promise<DemoSummar
   const ctx: CadContext = { rng, b1, roster, nextReport: counter(6) };
 
   const years = opts.years;
-  const pCad = rate(0.0005, CAD_PER_YEAR * years * scale, 3);
-  const pRms = rate(0.0005, 72_000 * years * scale, 2);
-  const pMod = rate(0.005, 72_000 * years * scale, 4);
-  const pUof = rate(0.002, FORCE_ROWS_PER_YEAR * years * scale, 2);
+  const nCad = CAD_PER_YEAR * years * scale, nRms = 72_000 * years * scale, nUof = FORCE_ROWS_PER_YEAR * years * scale;
+  const cadPicks = [new Every(fates, 0.0002, nCad, 0), new Every(fates, 0.0005, nCad, 3), null] as const;
+  const rmsPicks = [new Every(fates, 0.0002, nRms, 0), new Every(fates, 0.0005, nRms, 2), new Every(fates, 0.005, nRms, 4)] as const;
+  const uofPicks = [null, new Every(fates, 0.002, nUof, 2), null] as const;
   const between = (): number => b1 + 60_000 + Math.floor(fates.next() * (DAY - 120_000));
-  const fateOf = (pEarly: number, pSeal: number, pChange: number): Fate => {
-    const r = fates.next();
-    if (r < pEarly) return { sealedEarly: true };
-    if (r < pEarly + pSeal) return { sealAt: between() };
-    if (r < pEarly + pSeal + pChange) return { modAt: between(), mod: offenseChange(fates) };
+  /** Early sealing, sealing between the batches, or another change between the batches. */
+  const fateOf = (picks: readonly [Every | null, Every | null, Every | null], created: number): Fate => {
+    if (created > b1) return {};
+    const [early, seal, change] = picks.map((p) => p !== null && p.due());
+    if (early) { picks[0]!.take(); return { sealedEarly: true }; }
+    if (seal) { picks[1]!.take(); return { sealAt: between() }; }
+    if (change) { picks[2]!.take(); return { modAt: between(), mod: offenseChange(fates) }; }
     return {};
   };
 
@@ -114,9 +135,9 @@ export async function generateDemoRecords(opts: DemoOptions): Promise<DemoSummar
       const recv = Math.floor(times[i] / 1000) * 1000;
       if (recv < start || recv >= b2) continue;
       const ev = cadEvent(ctx, recv, nextEvent(year), year);
-      cad.route(ev.created, ev.lastChange, ev.render, fateOf(0.0002, pCad, 0));
+      cad.route(ev.created, ev.lastChange, ev.render, fateOf(cadPicks, ev.created));
       if (ev.report) {
-        for (const o of ev.report) rms.route(o.created, o.approvedAt, o.render, fateOf(0.0002, pRms, pMod));
+        for (const o of ev.report) rms.route(o.created, o.approvedAt, o.render, fateOf(rmsPicks, o.created));
       }
     }
 
@@ -125,7 +146,7 @@ export async function generateDemoRecords(opts: DemoOptions): Promise<DemoSummar
       const at = Math.floor(incidents[i] / 1000) * 1000;
       if (at < start || at >= b2) continue;
       const rows = forceIncident(rng, seed, forceOfficers, at, 'F' + nextIncident(year), () => subjects++);
-      for (const row of rows) uof.route(row.created, row.reviewAt, row.render, fateOf(0, pUof, 0));
+      for (const row of rows) uof.route(row.created, row.reviewAt, row.render, fateOf(uofPicks, row.created));
     }
 
     await cad.drain();

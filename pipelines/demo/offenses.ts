@@ -65,10 +65,10 @@ export function makeReport(rng: Rng, b1: number, reportNumber: string, reportedA
   const vAge = victimAge(rng, primary);
   const vDob = hasVictim ? dobForAge(rng, day, vAge) : '';
   const knownSuspect = rng.chance(primary.against === 'PERSON' ? 0.75 : primary.against === 'SOCIETY' ? 0.95
-    : primary.code === '23C' ? 0.7 : online ? 0.1 : 0.45);
+    : primary.code === '23C' ? 0.7 : online ? 0.25 : 0.6);
   const suspect = knownSuspect ? personName(rng) : '';
   const sAge = knownSuspect ? 14 + Math.floor(Math.pow(rng.next(), 1.8) * 56) : 0;
-  const sDob = knownSuspect && rng.chance(0.8) ? dobForAge(rng, day, sAge) : '';
+  const sDob = knownSuspect && rng.chance(0.92) ? dobForAge(rng, day, sAge) : '';
   const vPhone = hasVictim && rng.chance(0.92) ? phone(rng) : '';
   const vEmail = hasVictim && rng.chance(online ? 1 : 0.6) ? email(rng, victim) : '';
   const lagMedian = primary.loc === 'X' ? 5 * 24 : primary.against === 'PERSON' ? 1 : 8;
