@@ -15,6 +15,8 @@ import type { TableName } from './contract.ts';
 import { appendRun, type RunRecord } from './history.ts';
 import type { Clock, Logger, Progress } from './io.ts';
 import { loadPublisherKey } from './key.ts';
+import { buildScanTerms, SCAN_TERMS_TABLE } from './scan-terms.ts';
+import { catalogSnapshot } from '../rules/snapshot.ts';
 import { acquireRunLock } from './lock.ts';
 import { loadCsvDrop, type TableLoadReport } from './sources/csv-drop.ts';
 
@@ -31,6 +33,8 @@ export interface RunOptions {
   /** Rules to leave out: only tests use this, to prove a defence matters. */
   disabledRules?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Renders the portal's pages for a release directory, for the scan gate (wired in by the CLI). */
+  renderPages?: (releaseDir: string) => Promise<{ name: string; text: string }[]>;
 }
 
 export interface RunResult {
@@ -62,9 +66,28 @@ async function openStaging(dataDir: string): Promise<{ db: DuckDBInstance; conn:
   return { db, conn };
 }
 
+async function count(conn: DuckDBConnection, sql: string): Promise<Record<string, number | null>> {
+  const [row] = (await conn.runAndReadAll(sql)).getRowObjects();
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : Number(v)]));
+}
+
+/** X8: runs the post-processing steps and measures the k achieved. */
+async function applyPost(conn: DuckDBConnection, compiled: CompiledDataset): Promise<RunReport['kAnonymity']> {
+  let result: RunReport['kAnonymity'] = null;
+  // (one X8 step per dataset; a second would report its own k last)
+  for (const { sql } of compiled.post) {
+    const before = (await count(conn, sql.smallRowsSql)).n ?? 0;
+    for (const statement of sql.statements) await conn.run(statement);
+    const { k, classes } = await count(conn, sql.minKSql);
+    result = { k, required: sql.k, classes: classes ?? 0, rowsBelowK: before };
+  }
+  return result;
+}
+
 async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDataset, load: TableLoadReport): Promise<RunReport> {
-  const table = `pub_${compiled.datasetId.replace('-', '_')}`;
+  const table = compiled.table;
   await conn.run(`CREATE OR REPLACE TABLE ${ident(table)} AS ${compiled.shapeSql}`);
+  const kAnonymity = await applyPost(conn, compiled);
   const rules = [...new Set(compiled.touchedColumns.map((t) => t.rule))];
   const sums = rules.map((r) => `coalesce(sum(CAST(${ident(`__touched_${r}`)} AS INTEGER)), 0) AS ${ident(r)}`);
   const [touchedRow] = (await conn.runAndReadAll(`SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(table)}`)).getRowObjects();
@@ -81,6 +104,7 @@ async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDataset, l
     published,
     touchedByRule: Object.fromEntries(rules.map((r) => [r, Number(touchedRow[r])])),
     unknownColumns: load.unknownColumns,
+    kAnonymity,
   };
 }
 
@@ -122,8 +146,15 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       log.info(`${selected[i].def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published`);
     }
 
-    // 5. Write the release and switch it in.
+    // 5. Write the release, scan it (X3) and switch it in.
+    const scanOn = !o.disabledRules?.includes('X3');
+    if (scanOn) {
+      const terms = await buildScanTerms(staging.conn, tables);
+      log.info(`scan gate: ${terms} source values to hunt for`);
+    }
     const out = await writeRelease({
+      scan: scanOn ? { termsTable: SCAN_TERMS_TABLE, pages: o.renderPages } : undefined,
+      rules: catalogSnapshot(catalog),
       conn: staging.conn,
       dataDir: config.dataDir,
       now: started,
@@ -137,7 +168,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       datasets: selected.map(({ def }, i) => ({
         meta: { id: def.id, slug: def.slug, name: def.name, description: def.description, category: def.category, keywords: def.keywords, schedule: def.schedule, sourceTable: def.source, rowKey: def.rowKey },
         timeColumn: def.timeColumn,
-        table: `pub_${def.id.replace('-', '_')}`,
+        table: compiled[i].table,
         columns: compiled[i].columns.map((c) => ({ ...c, example: null })),
         rulesApplied: compiled[i].rulesApplied,
         report: reports[def.id],

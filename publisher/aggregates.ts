@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ChartDef } from '../datasets/schema.ts';
 import type { ChartArtifact } from './manifest.ts';
 import { ident } from '../rules/sql.ts';
+import { suppressCells } from './suppression.ts';
 
 type Dimension = ChartDef['dimensions'][number];
 type Measure = ChartDef['measures'][number];
@@ -50,7 +51,7 @@ function plain(v: unknown): Cell {
   return String(v);
 }
 
-/** Computes a chart's rows, withholding every measure of a group with 1 to minCell-1 rows. */
+/** Computes a chart's rows, withholding every measure of small groups and their complements (X7). */
 export async function buildChart(
   conn: DuckDBConnection,
   table: string,
@@ -60,17 +61,17 @@ export async function buildChart(
   minCell: number,
 ): Promise<ChartArtifact> {
   const reader = await conn.runAndReadAll(chartSql(table, chart));
+  const raw = reader.getRowObjects();
+  const dims = chart.dimensions.map(dimensionName);
+  const { primary, complementary } = suppressCells(raw.map((r) => ({ key: dims.map((d) => plain(r[d])), n: Number(r.__n) })), minCell);
   let suppressedCells = 0;
-  const rows = reader.getRowObjects().map((raw) => {
-    const n = Number(raw.__n);
-    const small = n > 0 && n < minCell;
+  const rows = raw.map((r, i) => {
+    const hide = primary.has(i) || complementary.has(i);
     const row: Record<string, Cell> = {};
-    for (const d of chart.dimensions) row[dimensionName(d)] = plain(raw[dimensionName(d)]);
-    for (const m of chart.measures) {
-      row[m.as] = small ? null : plain(raw[m.as]);
-      if (small) suppressedCells++;
-    }
-    row.suppressed = small;
+    for (const d of dims) row[d] = plain(r[d]);
+    for (const m of chart.measures) row[m.as] = hide ? null : plain(r[m.as]);
+    if (hide) suppressedCells += chart.measures.length;
+    row.suppressed = hide;
     return row;
   });
   const fields = [

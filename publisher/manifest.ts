@@ -41,6 +41,15 @@ export const RunReport = z.object({
   /** Rows each rule changed (a value differs from the source), by rule id. */
   touchedByRule: z.record(z.string(), z.number().int()).default({}),
   unknownColumns: z.array(z.string()).default([]),
+  /** X8: the smallest class among rows that still carry protected values, and what it took. */
+  kAnonymity: z.object({
+    /** Smallest class size achieved (null when no row carries protected values). */
+    k: z.number().int().nullable(),
+    required: z.number().int(),
+    classes: z.number().int(),
+    /** Rows that were in classes below k before generalization and suppression. */
+    rowsBelowK: z.number().int(),
+  }).nullable().optional(),
 });
 export type RunReport = z.infer<typeof RunReport>;
 

@@ -9,6 +9,7 @@ import { buildChart } from './aggregates.ts';
 import { buildDcatCatalog } from './dcat.ts';
 import { exportDataset } from './export.ts';
 import { fsyncPath } from './files.ts';
+import { ScanBlockedError, scanRelease, type ScanResult } from './scan.ts';
 import {
   CURRENT_LINK, MANIFEST_FILE, RELEASES_DIR,
   type ChartManifest, type ColumnManifest, type DatasetManifest, type Manifest, type RunReport,
@@ -40,6 +41,17 @@ export interface WriteReleaseOptions {
   /** The release now serving: datasets not re-run are carried over from it unchanged. */
   previous: OpenRelease | null;
   progress?: (step: string, done: number, total?: number) => void;
+  /** X3: the staging table of normalized source values to hunt for; omitted only when X3 is disabled. */
+  scan?: { termsTable: string; pages?: (releaseDir: string) => Promise<{ name: string; text: string }[]> };
+  /** The rule catalog as published with the release (for the privacy office pages). */
+  rules: unknown;
+}
+
+/** The privacy report published with each release. */
+export interface PrivacyReport {
+  releaseId: string;
+  datasets: Record<string, { touchedByRule: Record<string, number>; withheldByRule: Record<string, number>; suppressedCells: number }>;
+  scan: (Omit<ScanResult, 'hits'> & { hits: number }) | { skipped: true };
 }
 
 export function releaseIdFor(now: Date): string {
@@ -54,20 +66,22 @@ async function temporal(conn: DuckDBConnection, table: string, column: string) {
   return { start: (row.lo as string | null) ?? null, end: (row.hi as string | null) ?? null };
 }
 
-async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: string): Promise<DatasetManifest> {
+async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: string): Promise<{ manifest: DatasetManifest; suppressedCells: number }> {
   const dir = path.join(tmp, 'datasets', d.meta.id);
   await mkdir(path.join(dir, 'charts'), { recursive: true });
   const files = await exportDataset(o.conn, d.table, d.columns, d.meta.rowKey, tmp, dir);
   const types = new Map(d.columns.map((c) => [c.name, c.type]));
   const charts: ChartManifest[] = [];
+  let suppressedCells = 0;
   for (const chart of d.charts) {
     const artifact = await buildChart(o.conn, d.table, d.meta.id, chart, types, o.minCell);
+    suppressedCells += artifact.suppressedCells;
     const file = path.join(dir, 'charts', `${chart.id}.json`);
     await writeFile(file, JSON.stringify(artifact));
     charts.push({ id: chart.id, title: chart.title, description: chart.description, path: path.relative(tmp, file) });
   }
   const count = await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`);
-  return {
+  const manifest: DatasetManifest = {
     ...d.meta,
     columns: d.columns,
     files,
@@ -78,6 +92,7 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     temporal: await temporal(o.conn, d.table, d.timeColumn),
     updatedAt: o.now.toISOString(),
   };
+  return { manifest, suppressedCells };
 }
 
 /** Hard-links a dataset's files from the previous release (same bytes, no copy). */
@@ -131,9 +146,12 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
   try {
     // 1. Datasets produced by this run.
     const fresh = new Map<string, DatasetManifest>();
+    const suppressed = new Map<string, number>();
     for (const [i, d] of o.datasets.entries()) {
       o.progress?.(`write ${d.meta.slug}`, i, o.datasets.length);
-      fresh.set(d.meta.id, await writeDataset(o, d, tmp));
+      const { manifest, suppressedCells } = await writeDataset(o, d, tmp);
+      fresh.set(d.meta.id, manifest);
+      suppressed.set(d.meta.id, suppressedCells);
     }
     // 2. Datasets this run did not touch, carried over from the release now serving.
     const datasets: DatasetManifest[] = [];
@@ -147,9 +165,34 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
     // 3. Metadata, then the manifest last: a release without a manifest is not a release.
     const manifest: Manifest = { releaseId, createdAt: o.now.toISOString(), publisher: o.publisher, agency: o.agency, datasets };
     await writeFile(path.join(tmp, 'data.json'), JSON.stringify(buildDcatCatalog(manifest, o.publicUrl), null, 2));
+    await writeFile(path.join(tmp, 'rules.json'), JSON.stringify(o.rules, null, 2));
     await writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    // 4. The scan gate (X3): any hit blocks the release.
+    let scan: PrivacyReport['scan'] = { skipped: true };
+    if (o.scan) {
+      o.progress?.('scan release (X3)', 0);
+      const result = await scanRelease(o.conn, {
+        releaseDir: tmp,
+        termsTable: o.scan.termsTable,
+        allow: [o.agency.contactEmail],
+        extra: o.scan.pages ? await o.scan.pages(tmp) : [],
+        datasets: o.datasets.map((d) => ({ id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name) })),
+      });
+      if (!result.passed) throw new ScanBlockedError(result);
+      scan = { ...result, hits: 0 };
+    }
+    const report: PrivacyReport = {
+      releaseId,
+      scan,
+      datasets: Object.fromEntries(datasets.map((d) => [d.id, {
+        touchedByRule: d.report.touchedByRule,
+        withheldByRule: d.report.withheldByRule,
+        suppressedCells: suppressed.get(d.id) ?? 0,
+      }])),
+    };
+    await writeFile(path.join(tmp, 'privacy-report.json'), JSON.stringify(report, null, 2));
     await fsyncPath(path.join(tmp, MANIFEST_FILE));
-    // 4. Whole, then current.
+    // 5. Whole, then current.
     const dir = path.join(root, releaseId);
     await rename(tmp, dir);
     await fsyncPath(root);

@@ -33,7 +33,7 @@ export async function loadCatalog(dir = DEFAULT_CATALOG_DIR): Promise<Catalog> {
         throw new DefinitionError(file, `steps.${i}.technique: ${(err as Error).message}`);
       }
       const parsed = t.params.safeParse(step.params);
-      if (!parsed.success) throw new DefinitionError(file, `steps.${i}.params: ${formatZodIssues(parsed.error)}`);
+      if (parsed.error) throw new DefinitionError(file, `steps.${i}.params: ${formatZodIssues(parsed.error)}`);
       step.params = parsed.data as Record<string, unknown>;
     });
     rules.set(rule.id, rule);

@@ -8,7 +8,7 @@ import { derivation } from './derivations.ts';
 import { technique } from './registry.ts';
 import { ruleAppliesTo, type Rule, type RuleStep } from './schema.ts';
 import { ident } from './sql.ts';
-import type { FieldInfo } from './techniques/types.ts';
+import type { FieldInfo, PostProcess } from './techniques/types.ts';
 import { DefinitionError } from './yaml-file.ts';
 
 export interface CompileOptions {
@@ -39,24 +39,44 @@ export interface CompiledDataset {
   touchedColumns: { rule: string; column: string }[];
   rowRules: string[];
   rulesApplied: string[];
+  /** The table the published rows are materialized in (post-processing runs over it). */
+  table: string;
+  /** Post-processing steps over the materialized table (X8), in order. */
+  post: { rule: string; sql: PostProcess }[];
+}
+
+/** The DuckDB table holding a dataset's published rows during a run. */
+export function publishedTable(datasetId: string): string {
+  return `pub_${datasetId.replace(/-/g, '_')}`;
 }
 
 const PROTECTED = new Set(['direct', 'free_text', 'exact_location', 'record_id']);
+
+/** A rule's steps that apply to this dataset (a step may be limited to one dataset). */
+function stepsFor(rule: Rule, datasetId: string): RuleStep[] {
+  return rule.steps.filter((s) => !s.dataset || s.dataset === datasetId);
+}
+
+function isDatasetWide(step: RuleStep): boolean {
+  const t = technique(step.technique);
+  return Boolean(t.keepRow || t.check || t.postProcess);
+}
 
 export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, opts: CompileOptions): CompiledDataset {
   const fail = (where: string, msg: string): never => {
     throw new DefinitionError(file, `${where}: ${msg}`);
   };
   const disabled = new Set(opts.disabledRules ?? []);
-  const table = tableSpec(def.source);
+  const source = tableSpec(def.source);
 
   // 1. The fields a column may read: the contract's, plus declared derivations.
-  const fields = new Map<string, FieldInfo>(table.fields.map((f) => [f.name, f]));
+  const fields = new Map<string, FieldInfo>(source.fields.map((f) => [f.name, f]));
   const derivedSql = def.derived.map((d, i) => {
     const fn = (() => { try { return derivation(d.fn); } catch (e) { return fail(`derived.${i}.fn`, (e as Error).message); } })();
     if (d.args.length !== fn.arity) fail(`derived.${i}.args`, `${d.fn} takes ${fn.arity} field(s)`);
     d.args.forEach((a, j) => fields.has(a) || fail(`derived.${i}.args.${j}`, `unknown field "${a}"`));
-    fields.set(d.name, { name: d.name, type: 'double', sensitivity: fn.sensitivity });
+    const sensitivity = fn.passesThrough ? fields.get(d.args[0])!.sensitivity : fn.sensitivity;
+    fields.set(d.name, { name: d.name, type: 'double', sensitivity });
     return `${fn.sql(d.args.map(ident))} AS ${ident(d.name)}`;
   });
   const argsOf = new Map(def.derived.map((d) => [d.name, d.args]));
@@ -79,7 +99,7 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
     const protectedBy = new Set<string>();
     col.rules.forEach((id, j) => {
       const rule = lookup(id, `columns.${i}.rules.${j}`);
-      const steps = rule.steps.filter((s) => s.fields.includes(col.from) && technique(s.technique).column);
+      const steps = stepsFor(rule, def.id).filter((s) => s.fields.includes(col.from) && technique(s.technique).column);
       if (steps.length === 0) fail(`columns.${i}.rules.${j}`, `rule ${id} has no step for field "${col.from}"`);
       if (disabled.has(id)) return;
       for (const step of steps) {
@@ -98,12 +118,21 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
 
   // 3. Dataset-wide rules: row filters and definition checks.
   const keeps: { rule: string; sql: string }[] = [];
+  const post: CompiledDataset['post'] = [];
+  const table = publishedTable(def.id);
   def.rules.forEach((id, i) => {
     const rule = lookup(id, `rules.${i}`);
     if (disabled.has(id)) return;
-    rule.steps.forEach((step: RuleStep) => {
+    stepsFor(rule, def.id).forEach((step: RuleStep) => {
       const t = technique(step.technique);
       if (t.keepRow) keeps.push({ rule: id, sql: t.keepRow({ params: step.params, ref, nowIso: opts.nowIso }) });
+      if (t.postProcess) {
+        const columns = new Set(def.columns.map((c) => c.name));
+        const p = step.params as { quasiIdentifiers?: (string | { column: string })[]; suppress?: string[][] };
+        const named = [...(p.quasiIdentifiers ?? []).map((q) => (typeof q === 'string' ? q : q.column)), ...(p.suppress ?? []).flat()];
+        for (const c of named) if (!columns.has(c)) fail(`rules.${i}`, `rule ${id} names column "${c}", which ${def.id} does not publish`);
+        post.push({ rule: id, sql: t.postProcess({ params: step.params, table, rowKey: def.rowKey }) });
+      }
       if (t.check) {
         const errors = t.check({ params: step.params, datasetId: def.id, stepFields: step.fields, reads, fields: [...fields.values()] });
         if (errors.length) fail(`rules.${i}`, `rule ${id}: ${errors.join('; ')}`);
@@ -114,9 +143,9 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
   // 4. Coverage: every catalog rule that governs this dataset is applied where it says it applies.
   for (const [id, rule] of catalog.rules) {
     if (rule.status === 'retired' || !ruleAppliesTo(rule, def.id)) continue;
-    const datasetWide = rule.steps.some((s) => technique(s.technique).keepRow || technique(s.technique).check);
+    const datasetWide = stepsFor(rule, def.id).some(isDatasetWide);
     if (datasetWide && !def.rules.includes(id)) fail('rules', `rule ${id} governs ${def.id} but is not listed (${catalog.files.get(id)})`);
-    for (const step of rule.steps.filter((s) => technique(s.technique).column)) {
+    for (const step of stepsFor(rule, def.id).filter((s) => technique(s.technique).column)) {
       for (const col of def.columns.filter((c) => step.fields.includes(c.from) && !c.rules.includes(id))) {
         fail(`columns.${def.columns.indexOf(col)}.rules`, `rule ${id} applies to field "${col.from}" but column "${col.name}" does not list it`);
       }
@@ -146,6 +175,8 @@ FROM src`;
     columns: def.columns.map((c) => ({ name: c.name, title: c.title, type: c.type, description: c.description, rules: c.rules })),
     touchedColumns: touched.map(({ rule, column }) => ({ rule, column })),
     rowRules: keeps.map((k) => k.rule),
+    table,
+    post,
     rulesApplied: [...new Set([...def.rules, ...def.columns.flatMap((c) => c.rules)])].filter((r) => !disabled.has(r)).sort(),
   };
 }

@@ -7,6 +7,8 @@ export interface Derivation {
   summary: string;
   arity: number;
   sensitivity: Sensitivity;
+  /** The result carries its first argument's value, so it keeps that field's sensitivity. */
+  passesThrough?: boolean;
   sql(args: string[]): string;
 }
 
@@ -41,6 +43,7 @@ const DERIVATIONS: Derivation[] = [
     summary: 'the first item of a ;-separated list',
     arity: 1,
     sensitivity: 'none',
+    passesThrough: true,
     sql: ([a]) => `nullif(trim(split_part(${a}, ';', 1)), '')`,
   },
 ];

@@ -17,6 +17,8 @@ export const RuleStep = z.object({
   technique: z.string().min(1),
   /** Source (or derived) fields this step shapes; empty for dataset-wide steps such as row filters. */
   fields: z.array(z.string()).default([]),
+  /** Limits the step to one dataset of the rule (for per-dataset parameters). */
+  dataset: z.string().optional(),
   params: z.record(z.string(), z.unknown()).default({}),
 }).strict();
 export type RuleStep = z.infer<typeof RuleStep>;

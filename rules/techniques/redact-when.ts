@@ -16,8 +16,11 @@ export const redactWhen = defineTechnique({
   params: Params,
   protects: [],
   column(ctx) {
-    const replacement = ctx.outputType === 'text' ? literal(ctx.params.replacement) : 'NULL';
-    return `CASE WHEN ${predicateSql(ctx.params.when, ctx.ref)} THEN ${replacement} ELSE ${ctx.expr} END`;
+    const text = ctx.outputType === 'text';
+    const replacement = text ? literal(ctx.params.replacement) : 'NULL';
+    // A text column may hold a non-text value here (e.g. an age not yet banded): compare as text.
+    const value = text ? `CAST(${ctx.expr} AS VARCHAR)` : ctx.expr;
+    return `CASE WHEN ${predicateSql(ctx.params.when, ctx.ref)} THEN ${replacement} ELSE ${value} END`;
   },
   describe: (p) => `withheld (${p.replacement ?? 'empty'}) when ${describePredicate(p.when)}`,
 });

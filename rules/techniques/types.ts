@@ -45,6 +45,24 @@ export interface CheckContext<P> {
   fields: readonly FieldInfo[];
 }
 
+/** What a post-processing step sees: the materialized published table. */
+export interface PostContext<P> {
+  params: P;
+  table: string;
+  rowKey: string;
+}
+
+/** SQL a post-processing step runs over the published table, and how to measure its result. */
+export interface PostProcess {
+  /** The k the step enforces. */
+  k: number;
+  statements: string[];
+  /** One row, column n: rows still in classes below k. */
+  smallRowsSql: string;
+  /** One row, columns k and classes: the smallest class among rows that carry protected values. */
+  minKSql: string;
+}
+
 export interface Technique<P = any> {
   name: string;
   /** One sentence for the privacy office: what this technique does. */
@@ -56,6 +74,8 @@ export interface Technique<P = any> {
   column?(ctx: ColumnContext<P>): string;
   /** Row filter: returns a predicate that is true for rows to keep. */
   keepRow?(ctx: RowContext<P>): string;
+  /** Post-processing of the materialized published table (X8). */
+  postProcess?(ctx: PostContext<P>): PostProcess;
   /** Definition check: returns error messages (empty when the dataset complies). */
   check?(ctx: CheckContext<P>): string[];
   /** Plain-language description of the parameters, for rule pages. */

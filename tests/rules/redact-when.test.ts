@@ -89,6 +89,12 @@ describe('redact_when output', () => {
     expect(await runStep(duck, redactWhen, { cols: COLS, rows, field: 'beat', params: { when, replacement: null } })).toEqual([null, 'b']);
   });
 
+  it('a text column over a non-text value (an age before banding) still runs and redacts', async () => {
+    const rows: R[] = [row('a', { age: 12 }), row('b', { age: 34 })];
+    const out = await runStep(duck, redactWhen, { cols: COLS, rows, field: 'age', params: { when: { field: 'age', lessThan: 18 } } });
+    expect(out).toEqual(['REDACTED', '34']);
+  });
+
   it('escapes quotes in catalog values (no SQL injection)', async () => {
     const rows = [row('a', { t: "O'BRIEN ST" , c: "O'Brien" }), row('b', { c: 'x' }), row('c', { c: "x') OR TRUE --" })];
     expect(await redacted({ field: 'code', in: ["O'Brien"] }, rows)).toEqual(['a']);

@@ -1,0 +1,139 @@
+// X3, the scan gate: before a release is switched in, every artifact is searched for personal
+// data — identifying patterns (SSN, phone, email, DOB, exact address, plates) and every name,
+// phone, id and serial value present in the staged source. A hit blocks the release.
+// Bulk files are scanned through the table they were copied from (each distinct text value,
+// with the CSV line where it first appears); every other file and any rendered page line by line.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ident, literal } from '../rules/sql.ts';
+import { normalizeSql, SCAN_PATTERNS } from './scan-patterns.ts';
+
+export interface ScanHit {
+  artifact: string;
+  /** Byte offset in the artifact, or for bulk files the CSV line of the first occurrence. */
+  offset: string;
+  kind: string;
+}
+
+export interface ScanResult {
+  passed: boolean;
+  artifacts: number;
+  units: number;
+  terms: number;
+  hits: ScanHit[];
+}
+
+export interface ScanDataset {
+  id: string;
+  table: string;
+  rowKey: string;
+  textColumns: string[];
+}
+
+export class ScanBlockedError extends Error {
+  constructor(readonly result: ScanResult) {
+    const shown = result.hits.slice(0, 10).map((h) => `${h.kind} in ${h.artifact} at ${h.offset}`).join('; ');
+    super(`X3 scan gate blocked the release: ${result.hits.length} hit(s): ${shown}`);
+    this.name = 'ScanBlockedError';
+  }
+}
+
+const MAX_HITS = 50;
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+/** Splits text into lines with the byte offset where each starts. */
+function lines(text: string): { offset: number; line: string }[] {
+  const out: { offset: number; line: string }[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim()) out.push({ offset, line });
+    offset += Buffer.byteLength(line) + 1;
+  }
+  return out;
+}
+
+async function addTextUnits(conn: DuckDBConnection, artifact: string, text: string, allow: readonly string[]): Promise<number> {
+  const appender = await conn.createAppender('scan_units', 'main', 'temp');
+  let n = 0;
+  for (const { offset, line: raw } of lines(text)) {
+    const line = allow.reduce((l, a) => l.replaceAll(a, ' '), raw);
+    appender.appendVarchar(artifact);
+    appender.appendVarchar(`byte ${offset}`);
+    appender.appendVarchar(line);
+    appender.endRow();
+    n++;
+  }
+  appender.closeSync();
+  return n;
+}
+
+/**
+ * Scans a release directory before it is switched in. `termsTable` holds normalized source
+ * values (see normalizeForTerms); `extra` adds artifacts that are not files (rendered pages).
+ */
+export async function scanRelease(
+  conn: DuckDBConnection,
+  opts: {
+    releaseDir: string;
+    datasets: ScanDataset[];
+    termsTable: string;
+    extra?: { name: string; text: string }[];
+    /** Published on purpose, e.g. the agency's contact address: not a hit. */
+    allow?: readonly string[];
+  },
+): Promise<ScanResult> {
+  await conn.run('CREATE OR REPLACE TEMP TABLE scan_units (artifact VARCHAR, "offset" VARCHAR, text VARCHAR)');
+  let artifacts = 0;
+  // 1. Bulk files: their distinct text values, from the table they were copied from.
+  for (const d of opts.datasets) {
+    artifacts += 3;
+    for (const col of d.textColumns) {
+      await conn.run(`INSERT INTO scan_units SELECT ${literal(`datasets/${d.id}/rows.{csv,json,parquet}`)}, ${literal(`column ${col}`)}, v
+        FROM (SELECT DISTINCT CAST(${ident(col)} AS VARCHAR) AS v FROM ${ident(d.table)}) WHERE v IS NOT NULL`);
+    }
+  }
+  // 2. Every other file, line by line; 3. rendered pages handed in by the caller.
+  for (const rel of await listFiles(opts.releaseDir)) {
+    if (/^datasets\/[^/]+\/rows\.(csv|json|parquet)$/.test(rel)) continue;
+    artifacts++;
+    await addTextUnits(conn, rel, await readFile(path.join(opts.releaseDir, rel), 'utf8'), opts.allow ?? []);
+  }
+  for (const page of opts.extra ?? []) {
+    artifacts++;
+    await addTextUnits(conn, page.name, page.text, opts.allow ?? []);
+  }
+  await conn.run(`CREATE OR REPLACE TEMP TABLE scan_norm AS SELECT row_number() OVER () AS id, artifact, "offset", text, ${normalizeSql('text')} AS norm FROM scan_units`);
+
+  const patternHits = SCAN_PATTERNS.map((p) =>
+    `SELECT id, ${literal(p.kind)} AS kind FROM scan_norm WHERE regexp_matches(text, ${literal(p.regex)}, 'i')`);
+  const grams = `toks AS (SELECT id, string_split(norm, ' ') AS t FROM scan_norm WHERE norm <> ''),
+      idx AS (SELECT id, t, unnest(range(1, len(t) + 1)) AS i FROM toks),
+      grams AS (SELECT id, array_to_string(t[i:i + n - 1], ' ') AS g FROM idx, (VALUES (1), (2), (3), (4), (5)) v(n) WHERE i + n - 1 <= len(t))`;
+  const termHits = `SELECT DISTINCT grams.id, 'source value' AS kind FROM grams JOIN ${ident(opts.termsTable)} terms ON grams.g = terms.term`;
+  const sql = `WITH ${grams} SELECT s.artifact, s."offset", h.kind, s.text FROM (${[...patternHits, termHits].join(' UNION ALL ')}) h
+    JOIN scan_norm s USING (id) ORDER BY s.artifact, s."offset" LIMIT ${MAX_HITS}`;
+  const rows = (await conn.runAndReadAll(sql)).getRowObjects();
+
+  const hits: ScanHit[] = [];
+  for (const r of rows) {
+    let offset = String(r.offset);
+    const bulk = opts.datasets.find((d) => String(r.artifact).startsWith(`datasets/${d.id}/rows.`));
+    if (bulk && offset.startsWith('column ')) {
+      const col = offset.slice('column '.length);
+      const line = await conn.runAndReadAll(
+        `SELECT count(*) + 2 AS line FROM ${ident(bulk.table)} WHERE ${ident(bulk.rowKey)} < (SELECT min(${ident(bulk.rowKey)}) FROM ${ident(bulk.table)} WHERE CAST(${ident(col)} AS VARCHAR) = ${literal(String(r.text))})`,
+      );
+      offset = `rows.csv line ${line.getRowObjects()[0].line}, column ${col}`;
+    }
+    hits.push({ artifact: String(r.artifact), offset, kind: String(r.kind) });
+  }
+  const units = Number((await conn.runAndReadAll('SELECT count(*) AS n FROM scan_units')).getRowObjects()[0].n);
+  const terms = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(opts.termsTable)}`)).getRowObjects()[0].n);
+  await conn.run('DROP TABLE IF EXISTS scan_units; DROP TABLE IF EXISTS scan_norm');
+  return { passed: hits.length === 0, artifacts, units, terms, hits };
+}
