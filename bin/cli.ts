@@ -12,6 +12,7 @@ import { runPipelines } from '../pipelines/run.ts';
 import { scheduleDatasets } from '../pipelines/schedule.ts';
 import { loadDatasets } from '../datasets/load.ts';
 import { startServer } from '../site/server.ts';
+import { rulesCommand, RulesUsageError } from './rules-command.ts';
 
 const USAGE = `publisher: an open-data publisher for police records
 
@@ -20,10 +21,14 @@ usage:
       demo records if the source is empty, one run of every pipeline, then the portal and schedules
   publisher demo-records --out DIR [--years N] [--seed S] [--scale F] [--end YYYY-MM-DD]
       write a seeded, deterministic CSV drop of synthetic records
-  publisher run [--source DIR] [--data DIR] [--dataset ID]...
-      stage the CSV drop, apply the privacy rules and publish a release
+  publisher run [--source DIR] [--data DIR] [--dataset ID]... [--full]
+      stage what is new in the source (--full: everything), apply the privacy rules, publish a release
   publisher serve [--data DIR] [--port N]
       serve the portal from the published releases
+  publisher rules diff [--data DIR] [--json]
+      compare the working rule catalog with the approved one, and preview the impact on staged records
+  publisher rules approve RULE --by NAME --note TEXT
+      record the privacy office's approval of a rule as it now stands
 
 options:
   --config FILE   settings file (default ./publisher.config.yaml when present)
@@ -67,13 +72,13 @@ async function demoRecords(args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
-const RUN_OPTIONS = { source: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, dataset: { type: 'string', multiple: true } } as const;
+const RUN_OPTIONS = { source: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, dataset: { type: 'string', multiple: true }, full: { type: 'boolean' } } as const;
 
 async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: RUN_OPTIONS });
   const config = await configFrom(values);
   const t0 = Date.now();
-  const result = await runPipelines({ config, only: values.dataset, log, progress: stderrProgress(), clock: systemClock });
+  const result = await runPipelines({ config, only: values.dataset, full: values.full, log, progress: stderrProgress(), clock: systemClock });
   log.info(`run finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write(`${JSON.stringify({ releaseId: result.releaseId, reports: result.reports })}\n`);
 }
@@ -111,7 +116,7 @@ async function start(args: string[]): Promise<void> {
   // 3. The portal, and the schedules.
   const server = await startServer({ dataDir: config.dataDir, port: portFrom(values.port) });
   log.info(`portal at ${server.url}`);
-  const datasets = (await loadDatasets()).map(({ def }) => ({ id: def.id, slug: def.slug, schedule: def.schedule }));
+  const datasets = (await loadDatasets(config.datasetsDir)).map(({ def }) => ({ id: def.id, slug: def.slug, schedule: def.schedule }));
   const scheduler = scheduleDatasets(datasets, config.agency.timezone, async (id) => {
     await runPipelines({ config, only: [id], log, progress: stderrProgress(), clock: systemClock });
   }, log);
@@ -124,7 +129,13 @@ async function start(args: string[]): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start };
+async function rules(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, strict: false, options: { data: { type: 'string' }, config: { type: 'string' } } });
+  const config = await configFrom(values);
+  await rulesCommand(args, config, { catalogDir: config.catalogDir, datasetsDir: config.datasetsDir });
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start, rules };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -142,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const e = err as Error & { code?: string };
-    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof RulesUsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`publisher ${command}: ${e.message}\n\n${USAGE}`);
       return 2;
     }

@@ -11,12 +11,21 @@ export const Config = z.object({
     timezone: z.string().default('America/Los_Angeles'),
     contactEmail: z.string().email().default('opendata@police.demo-city.example'),
   }).default({ name: 'Demo City Police Department', timezone: 'America/Los_Angeles', contactEmail: 'opendata@police.demo-city.example' }),
+  /** Where records come from: a CSV drop folder, or PostgreSQL (connection from PG* env vars). */
+  source: z.enum(['csv', 'postgres']).default('csv'),
   /** The CSV drop folder. */
   sourceDir: z.string().default('demo-records'),
+  /** PostgreSQL schema holding the contract's tables. */
+  postgresSchema: z.string().default('records'),
+  /** An agency's source mapping file (other column names or codes onto the contract). */
+  mappingFile: z.string().optional(),
   /** Where releases, staging and run history live. */
   dataDir: z.string().default('data'),
   /** The portal's public address, used in metadata links. */
   publicUrl: z.string().url().default('http://localhost:8080'),
+  /** The rule catalog and dataset definitions; the ones shipped in this repository by default. */
+  catalogDir: z.string().optional(),
+  datasetsDir: z.string().optional(),
   /** Releases kept on disk. */
   keepReleases: z.number().int().min(1).default(5),
   /** Demo records generated when the source folder is empty. */
@@ -29,5 +38,13 @@ export const CONFIG_FILE = 'publisher.config.yaml';
 /** Reads publisher.config.yaml from `dir` if present; relative paths resolve against `dir`. */
 export async function loadConfig(dir = process.cwd(), file = path.join(dir, CONFIG_FILE)): Promise<Config> {
   const config = existsSync(file) ? await readYamlFile(file, Config) : Config.parse({});
-  return { ...config, sourceDir: path.resolve(dir, config.sourceDir), dataDir: path.resolve(dir, config.dataDir) };
+  const resolve = (p: string | undefined) => (p === undefined ? undefined : path.resolve(dir, p));
+  return {
+    ...config,
+    sourceDir: path.resolve(dir, config.sourceDir),
+    dataDir: path.resolve(dir, config.dataDir),
+    catalogDir: resolve(config.catalogDir),
+    mappingFile: resolve(config.mappingFile),
+    datasetsDir: resolve(config.datasetsDir),
+  };
 }

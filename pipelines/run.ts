@@ -1,6 +1,7 @@
 // One pipeline run, as numbered steps: definitions → staging → rules → release → history.
 // Any failure leaves the release now serving untouched and is recorded in the run history.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDatasets, type LoadedDataset } from '../datasets/load.ts';
@@ -18,7 +19,10 @@ import { loadPublisherKey } from './key.ts';
 import { buildScanTerms, SCAN_TERMS_TABLE } from './scan-terms.ts';
 import { catalogSnapshot } from '../rules/snapshot.ts';
 import { acquireRunLock } from './lock.ts';
+import { shapeDataset } from './shape.ts';
+import { checkRuleChanges } from './rule-changes.ts';
 import { loadCsvDrop, type TableLoadReport } from './sources/csv-drop.ts';
+import { loadPostgres, postgresConnectionFromEnv } from './sources/postgres.ts';
 
 export interface RunOptions {
   config: Config;
@@ -30,6 +34,8 @@ export interface RunOptions {
   /** Where catalog and dataset definitions live (tests point these at fixtures). */
   catalogDir?: string;
   datasetsDir?: string;
+  /** Re-read every record from the source instead of only what is new. */
+  full?: boolean;
   /** Rules to leave out: only tests use this, to prove a defence matters. */
   disabledRules?: string[];
   env?: NodeJS.ProcessEnv;
@@ -54,58 +60,36 @@ function selectDatasets(all: LoadedDataset[], only: string[] | undefined): Loade
   });
 }
 
-async function openStaging(dataDir: string): Promise<{ db: DuckDBInstance; conn: DuckDBConnection }> {
+/**
+ * Staging persists between runs, so a run only applies what is new. A file that cannot be opened,
+ * or one from before incremental loading, is rebuilt from the source (`full`).
+ */
+async function openStaging(dataDir: string, log: Logger): Promise<{ db: DuckDBInstance; conn: DuckDBConnection; full: boolean }> {
   const dir = path.join(dataDir, 'staging');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, 'staging.duckdb');
-  // Staging is rebuilt from the source on every run, so a damaged file is simply replaced.
-  await rm(file, { force: true });
-  await rm(`${file}.wal`, { force: true });
-  const db = await DuckDBInstance.create(file);
-  const conn = await db.connect();
-  return { db, conn };
-}
-
-async function count(conn: DuckDBConnection, sql: string): Promise<Record<string, number | null>> {
-  const [row] = (await conn.runAndReadAll(sql)).getRowObjects();
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : Number(v)]));
-}
-
-/** X8: runs the post-processing steps and measures the k achieved. */
-async function applyPost(conn: DuckDBConnection, compiled: CompiledDataset): Promise<RunReport['kAnonymity']> {
-  let result: RunReport['kAnonymity'] = null;
-  // (one X8 step per dataset; a second would report its own k last)
-  for (const { sql } of compiled.post) {
-    const before = (await count(conn, sql.smallRowsSql)).n ?? 0;
-    for (const statement of sql.statements) await conn.run(statement);
-    const { k, classes } = await count(conn, sql.minKSql);
-    result = { k, required: sql.k, classes: classes ?? 0, rowsBelowK: before };
+  const fresh = !existsSync(file);
+  try {
+    const db = await DuckDBInstance.create(file);
+    const conn = await db.connect();
+    const tables = (await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name IN ('_applied_batches', '_source_watermarks')`)).getRowObjects();
+    return { db, conn, full: !fresh && tables.length === 0 };
+  } catch (err) {
+    log.warn(`staging ${file} could not be opened (${(err as Error).message}); rebuilding it from the source`);
+    await rm(file, { force: true });
+    await rm(`${file}.wal`, { force: true });
+    const db = await DuckDBInstance.create(file);
+    return { db, conn: await db.connect(), full: true };
   }
-  return result;
 }
 
-async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDataset, load: TableLoadReport): Promise<RunReport> {
-  const table = compiled.table;
-  await conn.run(`CREATE OR REPLACE TABLE ${ident(table)} AS ${compiled.shapeSql}`);
-  const kAnonymity = await applyPost(conn, compiled);
-  const rules = [...new Set(compiled.touchedColumns.map((t) => t.rule))];
-  const sums = rules.map((r) => `coalesce(sum(CAST(${ident(`__touched_${r}`)} AS INTEGER)), 0) AS ${ident(r)}`);
-  const [touchedRow] = (await conn.runAndReadAll(`SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(table)}`)).getRowObjects();
-  const [withheldRow] = (await conn.runAndReadAll(compiled.withheldSql)).getRowObjects();
-  const withheldByRule = Object.fromEntries(compiled.rowRules.map((r) => [r, Number(withheldRow[r])]));
-  const published = Number(touchedRow.published);
-  const staged = Number(withheldRow.rows_total);
-  const withheld = Object.values(withheldByRule).reduce((a, b) => a + b, 0);
-  if (staged !== published + withheld) throw new Error(`${compiled.datasetId}: counts do not reconcile (${staged} staged ≠ ${published} published + ${withheld} withheld)`);
-  return {
-    rowsRead: staged + load.quarantined,
-    quarantined: load.quarantined,
-    withheldByRule,
-    published,
-    touchedByRule: Object.fromEntries(rules.map((r) => [r, Number(touchedRow[r])])),
-    unknownColumns: load.unknownColumns,
-    kAnonymity,
-  };
+async function stageSource(conn: DuckDBConnection, o: RunOptions, tables: TableName[], full: boolean): Promise<Record<string, TableLoadReport>> {
+  const { config, log, progress } = o;
+  const common = { tables, full, log, progress, clock: o.clock, mapping: config.mappingFile };
+  if (config.source === 'postgres') {
+    return loadPostgres(conn, { ...common, connection: postgresConnectionFromEnv(o.env ?? process.env), schema: config.postgresSchema });
+  }
+  return loadCsvDrop(conn, { ...common, sourceDir: config.sourceDir, timezone: config.agency.timezone });
 }
 
 export async function runPipelines(o: RunOptions): Promise<RunResult> {
@@ -114,7 +98,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
   const runId = started.toISOString();
   const record: RunRecord = { runId, startedAt: runId, endedAt: '', status: 'failed', datasets: [], releaseId: null, counts: {}, error: null };
   let release: (() => Promise<void>) | null = null;
-  let staging: { db: DuckDBInstance; conn: DuckDBConnection } | null = null;
+  let staging: { db: DuckDBInstance; conn: DuckDBConnection; full: boolean } | null = null;
   try {
     // 1. One run at a time; clear what a killed run left behind.
     release = await acquireRunLock(config.dataDir);
@@ -122,8 +106,9 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     if (leftovers.length) log.warn(`removed ${leftovers.length} unfinished release(s) left by an interrupted run`);
 
     // 2. Definitions and rules, checked before any data is touched.
-    const catalog: Catalog = await loadCatalog(o.catalogDir);
-    const selected = selectDatasets(await loadDatasets(o.datasetsDir), o.only);
+    const catalog: Catalog = await loadCatalog(o.catalogDir ?? config.catalogDir);
+    await checkRuleChanges(catalog, config.dataDir, log, started);
+    const selected = selectDatasets(await loadDatasets(o.datasetsDir ?? config.datasetsDir), o.only);
     record.datasets = selected.map((d) => d.def.id);
     const secretHex = await loadPublisherKey(config.dataDir, o.env);
     const nowIso = started.toISOString();
@@ -133,9 +118,9 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const minCell = Number(catalog.rules.get('X7')?.steps[0]?.params.minCell ?? 11);
 
     // 3. Stage the source records (quarantining bad rows).
-    staging = await openStaging(config.dataDir);
+    staging = await openStaging(config.dataDir, log);
     const tables = [...new Set(selected.map((d) => d.def.source))] as TableName[];
-    const loads = await loadCsvDrop(staging.conn, { sourceDir: config.sourceDir, tables, log, progress, timezone: config.agency.timezone });
+    const loads = await stageSource(staging.conn, o, tables, Boolean(o.full) || staging.full);
 
     // 4. Apply the rules: one published table per dataset, with its counts.
     const reports: Record<string, RunReport> = {};

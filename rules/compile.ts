@@ -18,6 +18,8 @@ export interface CompileOptions {
   nowIso: string;
   /** Rules to leave out (tests use this to prove a defence matters). */
   disabledRules?: readonly string[];
+  /** Materialize under another table name (previews compare two versions side by side). */
+  table?: string;
 }
 
 export interface CompiledColumn {
@@ -119,7 +121,7 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
   // 3. Dataset-wide rules: row filters and definition checks.
   const keeps: { rule: string; sql: string }[] = [];
   const post: CompiledDataset['post'] = [];
-  const table = publishedTable(def.id);
+  const table = opts.table ?? publishedTable(def.id);
   def.rules.forEach((id, i) => {
     const rule = lookup(id, `rules.${i}`);
     if (disabled.has(id)) return;

@@ -54,7 +54,7 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
   });
 
   app.use(apiRouter(store, db));
-  app.use(pagesRouter(clock));
+  app.use(pagesRouter(clock, { db, dataDir }));
 
   app.use((req: Request, res: Response) => {
     if (isApiPath(req.path) || req.path.startsWith('/api/')) return jsonError(res, 404, 'not_found', 'Not found');

@@ -1,32 +1,25 @@
 // The CSV drop folder reader (records contract, source 1): finds the batch subfolders
-// (YYYYMMDDTHHMMSSZ, applied in name order), checks every file's header against the contract
-// before touching the database, then stages each table into stg_<table> with a quarantine.
-// The heavy lifting (parsing, validation, upsert) happens in DuckDB SQL; see csv-stage.ts.
+// (YYYYMMDDTHHMMSSZ, applied in name order), works out which batches this staging database has
+// not applied yet (table _applied_batches), checks those files' headers against the contract
+// (and the mapping file, if any) before touching the database, reads them into temp tables and
+// runs the shared staging pipeline (stage.ts): validation, quarantine, upsert into stg_<table>.
+// All tables are applied in one transaction, with the batch records: a failure changes nothing.
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TABLES, tableSpec, type TableName } from '../contract.ts';
-import type { Logger, Progress } from '../io.ts';
+import type { Clock, Logger, Progress } from '../io.ts';
 import { mapHeader, readCsvHeader } from './csv-header.ts';
 import { sqlString } from './csv-sql.ts';
-import { stageTable, type StageFile } from './csv-stage.ts';
+import { readCsvFiles, type CsvRaw, type StageFile } from './csv-stage.ts';
+import { loadSourceMapping, tableMapping, type SourceMapping } from './mapping.ts';
+import {
+  APPLIED_BATCHES_DDL, applyPrepared, describeLoad, dropPrepared, dropTemp, ensureStaging, inTransaction, prepareTable,
+  resetStaging, stagingState, tableExists, type Prepared, type TableLoadReport,
+} from './stage.ts';
 
-export interface TableLoadReport {
-  table: TableName;
-  /** Batch folder names that held this table, in applied order. */
-  batches: string[];
-  /** Data rows seen in all files (accepted + quarantined). */
-  rowsInFiles: number;
-  /** Rows rejected with a reason (structural or value errors). */
-  quarantined: number;
-  /** Older versions replaced by a later row with the same key. */
-  superseded: number;
-  /** Rows in stg_<table> after the upsert; rowsInFiles = staged + superseded + quarantined. */
-  staged: number;
-  /** Header names the contract does not know (ignored, reported). */
-  unknownColumns: string[];
-}
+export type { AppliedLoad, TableLoadReport } from './stage.ts';
 
 export interface LoadOptions {
   sourceDir: string;
@@ -37,6 +30,12 @@ export interface LoadOptions {
   timezone?: string;
   /** Longest CSV record in bytes; longer ones are quarantined (default 8 MiB). */
   maxLineBytes?: number;
+  /** Drop the tables' staging, quarantine rows and applied-batch records, and re-apply every batch. */
+  full?: boolean;
+  /** Header renames, file names and code maps (a parsed mapping, or the path of a mapping file). */
+  mapping?: SourceMapping | string;
+  /** Time stamped on applied batches and staged rows (default: now). */
+  clock?: Clock;
 }
 
 export const BATCH_NAME = /^\d{8}T\d{6}Z$/;
@@ -67,33 +66,62 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-interface TablePlan { table: TableName; files: StageFile[]; unknownColumns: string[] }
+interface TablePlan {
+  table: TableName;
+  /** Files of batches not applied yet, in name order. */
+  files: StageFile[];
+  unknownColumns: string[];
+}
 
-/** Finds and checks every file of every requested table; throws before any database change. */
-async function planTables(sourceDir: string, batches: string[], tables: TableName[], log: Logger): Promise<TablePlan[]> {
+/** Batches already applied, per table. */
+async function appliedBatches(conn: DuckDBConnection): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  if (!(await tableExists(conn, '_applied_batches'))) return out;
+  const rows = (await conn.runAndReadAll('SELECT table_name, batch FROM _applied_batches')).getRows();
+  for (const [table, batch] of rows) {
+    const set = out.get(String(table)) ?? new Set<string>();
+    set.add(String(batch));
+    out.set(String(table), set);
+  }
+  return out;
+}
+
+/** Finds and checks every pending file of every requested table; throws before any database change. */
+async function planTables(
+  sourceDir: string, batches: string[], tables: TableName[], applied: Map<string, Set<string>>,
+  mapping: SourceMapping | undefined, log: Logger,
+): Promise<TablePlan[]> {
   const plans: TablePlan[] = [];
   for (const table of tables) {
     const spec = tableSpec(table);
+    const m = tableMapping(mapping, table);
+    const done = applied.get(table) ?? new Set<string>();
+    const last = [...done].sort().at(-1);
     const plan: TablePlan = { table, files: [], unknownColumns: [] };
-    for (const [ordinal, batch] of batches.entries()) {
-      const path = join(sourceDir, batch, `${table}.csv`);
+    for (const batch of batches) {
+      if (done.has(batch)) continue;
+      const path = join(sourceDir, batch, `${m.from}.csv`);
       if (!(await isFile(path))) continue;
+      if (last !== undefined && batch < last) {
+        log.warn(`${path}: late delivery: batch ${batch} sorts before ${last}, which is already applied; applying it now ` +
+          `(its rows replace staged ones only where their updated_at is newer or equal)`);
+      }
       const header = await readCsvHeader(path);
       if (!header) throw new Error(`${path}: empty file, expected a header row naming the ${table} columns`);
-      const mapping = mapHeader(path, header, spec);
-      for (const col of mapping.unknownColumns) {
+      const headerMap = mapHeader(path, header, spec, m.columns);
+      for (const col of headerMap.unknownColumns) {
         log.warn(`${path}: column "${col}" is not in the contract for ${table}; ignored`);
         if (!plan.unknownColumns.includes(col)) plan.unknownColumns.push(col);
       }
-      plan.files.push({ batch, ordinal, path, mapping });
+      plan.files.push({ batch, ordinal: plan.files.length, path, mapping: headerMap });
     }
     plans.push(plan);
   }
   return plans;
 }
 
-async function warnStrayFiles(sourceDir: string, batches: string[], log: Logger): Promise<void> {
-  const known = new Set(TABLES.map((t) => `${t.name}.csv`));
+async function warnStrayFiles(sourceDir: string, batches: string[], mapping: SourceMapping | undefined, log: Logger): Promise<void> {
+  const known = new Set(TABLES.map((t) => `${tableMapping(mapping, t.name).from}.csv`));
   for (const batch of batches) {
     for (const name of await readdir(join(sourceDir, batch))) {
       if (!known.has(name)) log.warn(`${join(sourceDir, batch, name)}: not a contract table file; ignored`);
@@ -101,37 +129,79 @@ async function warnStrayFiles(sourceDir: string, batches: string[], log: Logger)
   }
 }
 
-/** Loads a CSV drop folder into stg_<table> tables (and the quarantine table) on `conn`. */
+/**
+ * Applies the CSV drop folder's new batches (all of them with `full`) to stg_<table> and the
+ * quarantine on `conn`. Reports each table's state after the load and what this load did.
+ */
 export async function loadCsvDrop(conn: DuckDBConnection, opts: LoadOptions): Promise<Record<TableName, TableLoadReport>> {
   const { sourceDir, log } = opts;
   const progress = opts.progress ?? (() => {});
+  const clock = opts.clock ?? (() => new Date());
   const tables = opts.tables ?? TABLES.map((t) => t.name);
+  const mapping = typeof opts.mapping === 'string' ? await loadSourceMapping(opts.mapping) : opts.mapping;
   const batches = await listBatches(sourceDir, log);
   if (batches.length === 0) throw new Error(`no batches in ${sourceDir}: ${EXPECTED}`);
-  await warnStrayFiles(sourceDir, batches, log);
-  const plans = await planTables(sourceDir, batches, tables, log);
+  await warnStrayFiles(sourceDir, batches, mapping, log);
+  const applied = opts.full ? new Map<string, Set<string>>() : await appliedBatches(conn);
+  const plans = await planTables(sourceDir, batches, tables, applied, mapping, log);
   if (opts.timezone) await conn.run(`SET TimeZone = ${sqlString(opts.timezone)}`);
 
-  const reports = {} as Record<TableName, TableLoadReport>;
-  for (const plan of plans) {
-    const step = `load ${plan.table}`;
-    const total = plan.files.length;
-    progress(step, 0, total);
-    const started = Date.now();
-    const counts = await stageTable(conn, tableSpec(plan.table), plan.files, (done) => progress(step, done, total), opts.maxLineBytes);
-    const report: TableLoadReport = {
-      table: plan.table,
-      batches: plan.files.map((f) => f.batch),
-      ...counts,
-      unknownColumns: plan.unknownColumns,
-    };
-    reports[plan.table] = report;
+  // 1. Read every pending file and validate, in temp tables only.
+  const started = Date.now();
+  const prepared: { plan: TablePlan; raw: CsvRaw; prep?: Prepared }[] = [];
+  try {
+    for (const plan of plans) {
+      const step = `load ${plan.table}`;
+      const total = plan.files.length;
+      progress(step, 0, total);
+      const spec = tableSpec(plan.table);
+      const raw = await readCsvFiles(conn, spec, plan.files, tableMapping(mapping, plan.table).codes,
+        (done) => progress(step, done, total), opts.maxLineBytes);
+      const entry: (typeof prepared)[number] = { plan, raw };
+      prepared.push(entry);
+      entry.prep = await prepareTable(conn, raw, raw.quarantineRows);
+    }
+
+    // 2. Apply every table and record its batches, atomically.
+    const now = clock();
+    const reports = {} as Record<TableName, TableLoadReport>;
+    await inTransaction(conn, async () => {
+      await conn.run(APPLIED_BATCHES_DDL);
+      for (const { plan, raw, prep } of prepared) {
+        if (opts.full) {
+          await resetStaging(conn, plan.table);
+          await conn.run(`DELETE FROM _applied_batches WHERE table_name = ${sqlString(plan.table)}`);
+        }
+        await ensureStaging(conn, tableSpec(plan.table));
+        const counts = await applyPrepared(conn, prep!, now);
+        for (const f of plan.files) {
+          await conn.run(`INSERT INTO _applied_batches VALUES (${sqlString(f.batch)}, ${sqlString(plan.table)},
+            CAST(${sqlString(now.toISOString())} AS TIMESTAMPTZ), ${raw.rowsPerBatch.get(f.batch) ?? 0})`);
+        }
+        reports[plan.table] = {
+          table: plan.table,
+          ...(await stagingState(conn, plan.table)),
+          unknownColumns: plan.unknownColumns,
+          applied: { source: 'csv', units: plan.files.map((f) => f.batch), ...counts },
+        };
+      }
+    });
+
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    log.info(
-      `${plan.table}: ${total} file(s), ${report.rowsInFiles} rows read, ${report.staged} staged, ` +
-        `${report.superseded} superseded, ${report.quarantined} quarantined (${secs}s)`,
-    );
-    if (report.quarantined > 0) log.warn(`${plan.table}: ${report.quarantined} row(s) quarantined; see table quarantine`);
+    for (const { plan } of prepared) {
+      const r = reports[plan.table];
+      if (plan.files.length === 0) {
+        log.info(`${plan.table}: no new batches; ${r.staged} staged, ${r.quarantined} in quarantine`);
+        continue;
+      }
+      log.info(`${describeLoad(r, secs)}; batches ${r.applied.units.join(', ')}`);
+      if (r.applied.quarantined > 0) log.warn(`${plan.table}: ${r.applied.quarantined} row(s) quarantined; see table quarantine`);
+    }
+    return reports;
+  } finally {
+    for (const { raw, prep } of prepared) {
+      await dropPrepared(conn, prep ?? raw);
+      await dropTemp(conn, raw.starts);
+    }
   }
-  return reports;
 }

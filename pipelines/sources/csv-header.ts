@@ -60,23 +60,29 @@ export interface HeaderMapping {
   columnCount: number;
 }
 
-/** Maps header names onto the table's fields; throws naming the file on missing required or duplicate columns. */
-export function mapHeader(file: string, header: string[], spec: TableSpec): HeaderMapping {
+/**
+ * Maps header names onto the table's fields; throws naming the file on missing required or
+ * duplicate columns. `columns` renames (contract field → header name) come from a mapping file.
+ */
+export function mapHeader(file: string, header: string[], spec: TableSpec, columns: Record<string, string> = {}): HeaderMapping {
   const names = header.map((h) => h.trim());
-  const byName = new Map<string, number>();
+  const source = (field: string) => columns[field] ?? field;
+  const fieldOf = new Map(spec.fields.map((f) => [source(f.name), f.name] as const));
+  const byField = new Map<string, number>();
   const unknown: string[] = [];
-  const known = new Set(spec.fields.map((f) => f.name));
   names.forEach((name, i) => {
-    if (!known.has(name)) { unknown.push(name); return; }
-    if (byName.has(name)) throw new Error(`${file}: column "${name}" appears more than once in the header`);
-    byName.set(name, i);
+    const field = fieldOf.get(name);
+    if (!field) { unknown.push(name); return; }
+    if (byField.has(field)) throw new Error(`${file}: column "${name}" appears more than once in the header`);
+    byField.set(field, i);
   });
-  const missing = spec.fields.filter((f) => !f.nullable && !byName.has(f.name)).map((f) => f.name);
+  const missing = spec.fields.filter((f) => !f.nullable && !byField.has(f.name))
+    .map((f) => (source(f.name) === f.name ? f.name : `${f.name} (mapped from "${source(f.name)}")`));
   if (missing.length > 0) {
     throw new Error(`${file}: missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (contract table ${spec.name})`);
   }
   return {
-    sourceIndex: spec.fields.map((f) => byName.get(f.name) ?? -1),
+    sourceIndex: spec.fields.map((f) => byField.get(f.name) ?? -1),
     unknownColumns: unknown,
     columnCount: names.length,
   };

@@ -15,7 +15,7 @@ export interface RenderedChart {
 const FORMAT_LABEL = { csv: 'CSV', parquet: 'Parquet', json: 'JSON' } as const;
 
 /** One chart-table cell; the first column is the row header. A null measure is a suppressed cell. */
-function cell(value: string | number | boolean | null | undefined, fieldType: string, first: boolean): SafeHtml {
+export function cell(value: string | number | boolean | null | undefined, fieldType: string, first: boolean): SafeHtml {
   const open = first ? raw('<th scope="row"') : raw('<td');
   const close = first ? raw('</th>') : raw('</td>');
   if (value === null || value === undefined) {
@@ -27,6 +27,15 @@ function cell(value: string | number | boolean | null | undefined, fieldType: st
   return html`${open}>${String(value)}${close}`;
 }
 
+/** The aggregate behind a chart as an accessible table; suppressed measures say so. */
+export function chartTable(a: ChartArtifact, title: string): SafeHtml {
+  return html`<div class="table-wrap"><table>
+<caption>Data for the chart “${title}”${a.suppressedCells ? html` (${formatInt(a.suppressedCells)} small ${a.suppressedCells === 1 ? 'cell' : 'cells'} suppressed)` : ''}</caption>
+<thead><tr>${a.fields.map((f) => html`<th scope="col">${f.title}</th>`)}</tr></thead>
+<tbody>${a.rows.map((row) => html`<tr>${a.fields.map((f, i) => cell(row[f.name], f.type, i === 0))}</tr>`)}</tbody>
+</table></div>`;
+}
+
 function chartSection(ds: DatasetManifest, c: RenderedChart, index: number): SafeHtml {
   const base = `chart-${index}`;
   const title = c.artifact?.title ?? c.entry.title;
@@ -35,18 +44,13 @@ function chartSection(ds: DatasetManifest, c: RenderedChart, index: number): Saf
     ? raw(inlineSvg(c.svg, `${base}-`, `${base}-title`, `${base}-desc`))
     : html`<p class="meta">This chart could not be drawn; its data is in the table below when available.</p>`;
   const a = c.artifact;
-  const table = a
-    ? html`<div class="table-wrap"><table>
-<caption>Data for the chart “${title}”${a.suppressedCells ? html` (${formatInt(a.suppressedCells)} small ${a.suppressedCells === 1 ? 'cell' : 'cells'} suppressed)` : ''}</caption>
-<thead><tr>${a.fields.map((f) => html`<th scope="col">${f.title}</th>`)}</tr></thead>
-<tbody>${a.rows.map((row) => html`<tr>${a.fields.map((f, i) => cell(row[f.name], f.type, i === 0))}</tr>`)}</tbody>
-</table></div>`
-    : '';
+  const table = a ? chartTable(a, title) : '';
   return html`<figure class="chart" aria-labelledby="${base}-title">
 <h3 id="${base}-title">${title}</h3>
 ${svg}
 <figcaption><p id="${base}-desc">${description}</p>
-<p><a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}.svg">Chart as an SVG image</a></p></figcaption>
+<p><a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}">Chart page: interactive view, downloads, embed code and data</a> ·
+<a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}.svg">Chart as an SVG image</a></p></figcaption>
 </figure>
 ${table}`;
 }
@@ -90,6 +94,7 @@ ${ds.temporal.start || ds.temporal.end ? html`<dt>Covers</dt><dd>${ds.temporal.s
 </dl>
 <h2>Downloads</h2>
 <ul class="downloads">${downloads}</ul>
+<p>Release feed: <a href="/datasets/${ds.id}/feed.atom">Atom feed of releases of this dataset</a>.</p>
 <p>API: <a href="/resource/${ds.id}.json"><code>/resource/${ds.id}.json</code></a> (Socrata-compatible paging with <code>$limit</code> and <code>$offset</code>).</p>
 <h2>Data dictionary</h2>
 ${dictionary}
@@ -107,5 +112,13 @@ ${ruleTable('Rows changed, by rule', r.touchedByRule, 'No values were changed by
 ${r.unknownColumns.length ? html`<p>Source columns not published (unknown to the dataset definition): ${r.unknownColumns.map((c, i) => html`${i ? ', ' : ''}<code>${c}</code>`)}</p>` : ''}
 <h2>Update schedule</h2>
 <p>This dataset is refreshed on the schedule <code>${ds.schedule}</code> (cron, ${tz}).</p>`;
-  return layout({ title: ds.name, agencyName: manifest.agency.name, body, generatedAt: now, releaseId: manifest.releaseId });
+  return layout({
+    title: ds.name,
+    agencyName: manifest.agency.name,
+    body,
+    generatedAt: now,
+    releaseId: manifest.releaseId,
+    nav: 'datasets',
+    feeds: [{ href: `/datasets/${ds.id}/feed.atom`, title: `${ds.name}: releases` }],
+  });
 }

@@ -21,6 +21,9 @@ export function homePage(manifest: Manifest, now: Date): string {
 <p>Published records from ${manifest.agency.name}. Each dataset has a data dictionary, bulk downloads and an API.
 Questions: <a href="mailto:${manifest.agency.contactEmail}">${manifest.agency.contactEmail}</a>.</p>
 <p class="meta">Current release <code>${manifest.releaseId}</code>, published <time datetime="${manifest.createdAt}">${formatDateTime(manifest.createdAt, tz)}</time>.</p>
+<p>Also: the <a href="/brief">public safety brief</a> (this year so far against last year),
+<a href="/surveillance">surveillance technology disclosures</a> and the
+<a href="/fees/body-worn-video">body-worn video redaction fee estimator</a>.</p>
 ${
   manifest.datasets.length
     ? html`<ul class="datasets" aria-label="Datasets">${items}</ul>`
@@ -32,5 +35,6 @@ ${
     body,
     generatedAt: now,
     releaseId: manifest.releaseId,
+    nav: 'datasets',
   });
 }

@@ -11,7 +11,7 @@ import { loadCsvDrop, type LoadOptions, type TableLoadReport } from '../../../pi
 
 export type Row = Record<string, string | null | undefined>;
 
-function defaultValue(f: FieldSpec): string {
+export function defaultValue(f: FieldSpec): string {
   if (f.codes) return f.codes[0];
   switch (f.type) {
     case 'text': return `${f.name}-x`;

@@ -45,7 +45,7 @@ describe('CSV drop: value formats', () => {
   ] as const)('quarantines %s.%s = %j with a reason naming the field', async (table, field, value, reason) => {
     const dir = await writeDrop({ [B1]: { [`${table}.csv`]: csvFile(table, [{}, { [field]: value }]) } });
     const { reports, rows } = await loadDrop(dir, { tables: [table] });
-    expect(reports[table]).toMatchObject({ rowsInFiles: 2, staged: 1, quarantined: 1 });
+    expect(reports[table]).toMatchObject({ staged: 1, quarantined: 1, applied: { rowsRead: 2, quarantined: 1 } });
     const [q] = await rows('SELECT table_name, line, reason, raw FROM quarantine');
     expect(q).toMatchObject({ table_name: table, line: '3' });
     expect(String(q.reason).startsWith(reason)).toBe(true);
@@ -71,7 +71,7 @@ describe('CSV drop: value formats', () => {
     expect(String(q.raw)).toContain(secret);
   });
 
-  it('reports the record number of a bad value after rejected and multi-line records, and replaces the quarantine on reload', async () => {
+  it('reports the record number of a bad value after rejected and multi-line records, and leaves the quarantine alone on a reload with nothing new', async () => {
     const content = csvFile('cad_events', [{ event_id: 'E1', remarks: 'a\nb' }]) + 'x,y\n' + csvRow('cad_events', { event_id: 'E3', priority: '99' }) + '\n';
     const dir = await writeDrop({ [B1]: { 'cad_events.csv': content } });
     const { conn, rows } = await loadDrop(dir);

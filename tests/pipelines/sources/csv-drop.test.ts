@@ -19,7 +19,7 @@ describe('CSV drop: batches', () => {
       [B2]: cad([{ event_id: 'E1', remarks: 'second' }]),
     });
     const { reports, rows } = await loadDrop(dir);
-    expect(reports.cad_events.batches).toEqual([B1, B2, B3]);
+    expect(reports.cad_events.applied.units).toEqual([B1, B2, B3]);
     expect(await rows('SELECT remarks, _batch FROM stg_cad_events')).toEqual([{ remarks: 'third', _batch: B3 }]);
   });
 
@@ -46,7 +46,7 @@ describe('CSV drop: batches', () => {
       { event_id: 'NEWER', remarks: 'new' },
       { event_id: 'OLDER', remarks: 'kept' },
     ]);
-    expect(reports.cad_events).toMatchObject({ rowsInFiles: 8, staged: 4, superseded: 4, quarantined: 0 });
+    expect(reports.cad_events).toMatchObject({ staged: 4, quarantined: 0, applied: { rowsRead: 8, inserted: 4, updated: 0, superseded: 4, quarantined: 0 } });
   });
 
   it('skips non-batch entries with a warning, and fails clearly with no batches', async () => {
@@ -66,9 +66,9 @@ describe('CSV drop: batches', () => {
   it('creates an empty, typed staging table for a table no batch holds', async () => {
     const dir = await writeDrop({ [B1]: cad([{}]) });
     const { reports, rows } = await loadDrop(dir);
-    expect(reports.use_of_force).toMatchObject({ batches: [], rowsInFiles: 0, staged: 0, superseded: 0, quarantined: 0 });
+    expect(reports.use_of_force).toMatchObject({ staged: 0, quarantined: 0, applied: { source: 'csv', units: [], rowsRead: 0, inserted: 0, updated: 0, superseded: 0, quarantined: 0 } });
     const cols = await rows(`SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'stg_use_of_force'`);
-    expect(cols.map((c) => c.column_name)).toEqual([...columnNames('use_of_force'), '_batch']);
+    expect(cols.map((c) => c.column_name)).toEqual([...columnNames('use_of_force'), '_batch', '_loaded_at']);
     expect(cols.find((c) => c.column_name === 'officer_hire_date')?.data_type).toBe('DATE');
     expect(cols.find((c) => c.column_name === 'subject_injured')?.data_type).toBe('BOOLEAN');
   });
@@ -93,7 +93,7 @@ describe('CSV drop: file format', () => {
     const text = 'He said "stop", then ran,\nplate ABC123\r\nend';
     const dir = await writeDrop({ [B1]: cad([{ event_id: 'E1', remarks: text }, { event_id: 'E2' }]) });
     const { reports, rows } = await loadDrop(dir);
-    expect(reports.cad_events).toMatchObject({ rowsInFiles: 2, staged: 2 });
+    expect(reports.cad_events).toMatchObject({ staged: 2, applied: { rowsRead: 2 } });
     expect(await rows(`SELECT remarks FROM stg_cad_events WHERE event_id = 'E1'`)).toEqual([{ remarks: text }]);
   });
 
@@ -152,7 +152,7 @@ describe('CSV drop: file format', () => {
     const content = csvFile('cad_events', [{ event_id: 'E1', remarks: 'two\nlines' }]) + 'E2,too,few\n' + csvRow('cad_events', { event_id: 'E3' }) + ',extra\n' + csvRow('cad_events', { event_id: 'E4' }) + '\n';
     const dir = await writeDrop({ [B1]: { 'cad_events.csv': content } });
     const { reports, rows } = await loadDrop(dir);
-    expect(reports.cad_events).toMatchObject({ rowsInFiles: 4, staged: 2, quarantined: 2 });
+    expect(reports.cad_events).toMatchObject({ staged: 2, quarantined: 2, applied: { rowsRead: 4, quarantined: 2 } });
     const q = await rows(`SELECT table_name, batch, line, reason, raw FROM quarantine ORDER BY line`);
     expect(q.map((r) => [r.table_name, r.batch, r.line])).toEqual([['cad_events', B1, '3'], ['cad_events', B1, '4']]);
     expect(q[0].reason).toMatch(/missing columns: Expected Number of Columns: 23 Found: 3/i);
@@ -168,7 +168,7 @@ describe('CSV drop: file format', () => {
     const file = Buffer.concat([Buffer.from(head), bad, Buffer.from(csvRow('cad_events', { event_id: 'E3' }) + '\n')]);
     const dir = await writeDrop({ [B1]: { 'cad_events.csv': file } });
     const { reports, rows } = await loadDrop(dir);
-    expect(reports.cad_events).toMatchObject({ rowsInFiles: 3, staged: 2, quarantined: 1 });
+    expect(reports.cad_events).toMatchObject({ staged: 2, quarantined: 1, applied: { rowsRead: 3, quarantined: 1 } });
     const q = await rows('SELECT line, reason FROM quarantine');
     expect(q).toEqual([{ line: '3', reason: expect.stringMatching(/invalid encoding: .*not utf-8/i) }]);
   });
@@ -178,21 +178,22 @@ describe('CSV drop: file format', () => {
       + csvRow('cad_events', { event_id: 'E4' }).replace('remarks-x', '"never closed') + '\n';
     const dir = await writeDrop({ [B1]: { 'cad_events.csv': content } });
     const { reports, rows } = await loadDrop(dir, { maxLineBytes: 1000 });
-    expect(reports.cad_events).toMatchObject({ rowsInFiles: 4, staged: 2, quarantined: 2 });
+    expect(reports.cad_events).toMatchObject({ staged: 2, quarantined: 2, applied: { rowsRead: 4, quarantined: 2 } });
     const q = await rows('SELECT line, reason FROM quarantine ORDER BY line');
     expect(q.map((r) => r.line)).toEqual(['3', '5']);
     expect(q[0].reason).toMatch(/line size over maximum/i);
     expect(q[1].reason).toMatch(/unterminated quote/i);
   });
 
-  it('keeps rowsInFiles = staged + superseded + quarantined', async () => {
+  it('keeps rowsRead = inserted + updated + superseded + quarantined for a load', async () => {
     const dir = await writeDrop({
       [B1]: cad([{ event_id: 'E1' }, { event_id: 'E2' }, { event_id: 'E3', priority: '0' }]),
       [B2]: { 'cad_events.csv': csvFile('cad_events', [{ event_id: 'E1' }, { event_id: 'E4' }]) + 'short,row\n' },
     });
     const { reports } = await loadDrop(dir);
     const r = reports.cad_events;
-    expect(r).toMatchObject({ rowsInFiles: 6, staged: 3, superseded: 1, quarantined: 2 });
-    expect(r.rowsInFiles).toBe(r.staged + r.superseded + r.quarantined);
+    expect(r).toMatchObject({ staged: 3, quarantined: 2, applied: { rowsRead: 6, inserted: 3, updated: 0, superseded: 1, quarantined: 2 } });
+    const a = r.applied;
+    expect(a.rowsRead).toBe(a.inserted + a.updated + a.superseded + a.quarantined);
   });
 });
