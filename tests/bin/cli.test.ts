@@ -45,4 +45,17 @@ describe('publisher CLI', () => {
     expect(path.basename(await readlink(`${dir}/data/current`))).toBe(out.releaseId);
     expect(run.stderr).toMatch(/release \S+ published/);
   });
+
+  it('rules diff reports the catalog as approved; rules approve without --by is a usage error', async () => {
+    const dir = await tempDir('cli-rules');
+    const diff = cli(['rules', 'diff', '--data', dir]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toMatch(/matches the approved one/);
+    const json = cli(['rules', 'diff', '--json', '--data', dir]);
+    expect(JSON.parse(json.stdout).changes).toEqual([]);
+    const bad = cli(['rules', 'approve', 'C2', '--note', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--by NAME --note TEXT/);
+    expect(cli(['rules', 'frob']).code).toBe(2);
+  });
 });
