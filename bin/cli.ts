@@ -10,9 +10,12 @@ import { systemClock } from '../pipelines/io.ts';
 import { stderrLogger, stderrProgress } from '../pipelines/progress.ts';
 import { runPipelines } from '../pipelines/run.ts';
 import { scheduleDatasets } from '../pipelines/schedule.ts';
+import { statusForConfig, statusJson, statusText } from '../pipelines/status.ts';
 import { loadDatasets } from '../datasets/load.ts';
 import { startServer } from '../site/server.ts';
 import { rulesCommand, RulesUsageError } from './rules-command.ts';
+import { rollback as rollbackRelease } from '../pipelines/rollback.ts';
+import { appendAudit } from '../pipelines/audit.ts';
 
 const USAGE = `publisher: an open-data publisher for police records
 
@@ -25,6 +28,10 @@ usage:
       stage what is new in the source (--full: everything), apply the privacy rules, publish a release
   publisher serve [--data DIR] [--port N]
       serve the portal from the published releases
+  publisher rollback [--data DIR] [--to RELEASE]
+      serve an earlier retained release again (the one before the current one by default)
+  publisher status [--data DIR] [--json]
+      recent runs, and each dataset's last success, last failure and next scheduled run
   publisher rules diff [--data DIR] [--json]
       compare the working rule catalog with the approved one, and preview the impact on staged records
   publisher rules approve RULE --by NAME --note TEXT
@@ -78,6 +85,7 @@ async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: RUN_OPTIONS });
   const config = await configFrom(values);
   const t0 = Date.now();
+  await appendAudit(config.dataDir, 'run', { datasets: values.dataset ?? 'all', full: Boolean(values.full) });
   const result = await runPipelines({ config, only: values.dataset, full: values.full, log, progress: stderrProgress(), clock: systemClock });
   log.info(`run finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write(`${JSON.stringify({ releaseId: result.releaseId, reports: result.reports })}\n`);
@@ -135,7 +143,21 @@ async function rules(args: string[]): Promise<void> {
   await rulesCommand(args, config, { catalogDir: config.catalogDir, datasetsDir: config.datasetsDir });
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start, rules };
+async function rollback(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' }, to: { type: 'string' } } });
+  const config = await configFrom(values);
+  const result = await rollbackRelease(config.dataDir, values.to);
+  log.info(`now serving ${result.to} (was ${result.from ?? 'nothing'})`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function status(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } });
+  const report = await statusForConfig(await configFrom(values), systemClock());
+  process.stdout.write(values.json ? `${JSON.stringify(statusJson(report))}\n` : statusText(report));
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start, rules, rollback, status };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

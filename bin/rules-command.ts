@@ -4,6 +4,7 @@ import { approveRule } from '../rules/approved.ts';
 import { loadCatalog } from '../rules/catalog.ts';
 import type { Config } from '../pipelines/config.ts';
 import { previewRuleChanges, type Preview } from '../pipelines/rules-preview.ts';
+import { appendAudit } from '../pipelines/audit.ts';
 
 export class RulesUsageError extends Error {}
 
@@ -37,6 +38,7 @@ export async function rulesCommand(args: string[], config: Config, opts: { catal
     const id = positionals[0];
     if (!id || !values.by || !values.note) throw new RulesUsageError('rules approve needs RULE --by NAME --note TEXT');
     const change = await approveRule(await loadCatalog(opts.catalogDir), id, values.by, values.note, new Date());
+    await appendAudit(config.dataDir, 'rules.approve', { rule: id, by: values.by, note: values.note, verdict: change.verdict });
     process.stdout.write(`${JSON.stringify({ approved: id, by: values.by, change })}\n`);
     return;
   }

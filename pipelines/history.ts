@@ -21,7 +21,18 @@ export async function appendRun(dataDir: string, record: RunRecord): Promise<voi
   await appendFile(path.join(dataDir, FILE), `${JSON.stringify(record)}\n`);
 }
 
+/** Every recorded run, oldest first; a torn or malformed line (a crash mid-append) is skipped. */
 export async function readRuns(dataDir: string): Promise<RunRecord[]> {
   const text = await readFile(path.join(dataDir, FILE), 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
+  const out: RunRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = JSON.parse(line) as RunRecord;
+      if (r && typeof r.runId === 'string' && typeof r.startedAt === 'string' && Array.isArray(r.datasets)) out.push(r);
+    } catch {
+      // skipped: not a whole record
+    }
+  }
+  return out;
 }

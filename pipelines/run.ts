@@ -6,6 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDatasets, type LoadedDataset } from '../datasets/load.ts';
 import { cleanTemporary, writeRelease } from '../publisher/release-writer.ts';
+import { sealRetainedReleases } from '../publisher/sealing.ts';
 import { openCurrentRelease } from '../publisher/release-reader.ts';
 import type { RunReport } from '../publisher/manifest.ts';
 import { loadCatalog, type Catalog } from '../rules/catalog.ts';
@@ -161,6 +162,17 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       })),
     });
     log.info(`release ${out.releaseId} published`);
+
+    // 6. Sealed records vanish from every retained release too (X6).
+    const sealed = [];
+    for (const c of compiled.filter((x) => x.sealedKeysSql)) {
+      const keysTable = `sealed_${c.datasetId.replace(/-/g, '_')}`;
+      await staging.conn.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS ${c.sealedKeysSql}`);
+      sealed.push({ datasetId: c.datasetId, keysTable });
+    }
+    for (const r of await sealRetainedReleases(staging.conn, config.dataDir, out.releaseId, sealed)) {
+      log.info(`sealing: removed ${r.removed} row(s) of ${r.datasetId} from retained release ${r.releaseId}`);
+    }
 
     record.status = 'succeeded';
     record.releaseId = out.releaseId;

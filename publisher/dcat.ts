@@ -1,13 +1,47 @@
-// DCAT-US 1.1 catalog (data.json) for a release. bureauCode and programCode are federal-only
-// fields: a city is not a federal bureau, so they are omitted (documented in docs/architecture.md).
-import type { DatasetManifest, Manifest } from './manifest.ts';
+// DCAT-US 1.1 catalog (data.json) for a release, valid against the official Project Open Data
+// JSON Schemas (draft-04) except for the two federal-only fields: `bureauCode` and `programCode`
+// are OMB codes for U.S. federal agencies, and the POD v1.1 guidance says "Only U.S. Federal
+// agencies are required to fill out bureauCode and programCode". A city police department has
+// neither, so they are omitted, never filled with a placeholder (docs/architecture.md, "Metadata
+// choices"; tests/publisher/metadata-dcat.test.ts validates against the schema minus exactly these).
+import type { DatasetManifest, FileManifest, Manifest } from './manifest.ts';
 
-const MEDIA: Record<string, string> = { csv: 'text/csv', parquet: 'application/vnd.apache.parquet', json: 'application/json' };
+/** Required by the federal schema, omitted by a non-federal publisher (see above). */
+export const NON_FEDERAL_OMITTED = ['bureauCode', 'programCode'] as const;
+
+/** Every release is published under the Open Data Commons Public Domain Dedication and License. */
+export const LICENSE_URL = 'https://opendatacommons.org/licenses/pddl/1-0/';
+
+export const MEDIA_TYPES: Record<FileManifest['format'], string> = {
+  csv: 'text/csv',
+  parquet: 'application/vnd.apache.parquet',
+  json: 'application/json',
+};
+
+/** The place an agency serves, from its name: "Demo City Police Department" → "Demo City". */
+export function jurisdictionOf(agencyName: string): string {
+  const place = agencyName
+    .replace(/\s+(police|sheriff(?:'s)?|public safety)(\s+(department|dept\.?|office|bureau|service|services|agency))?\s*$/i, '')
+    .trim();
+  return place || agencyName;
+}
+
+/** The public URL of a dataset's bulk file (served by site/routes/pages.ts). */
+export function downloadUrl(baseUrl: string, d: DatasetManifest, f: FileManifest): string {
+  return `${baseUrl}/datasets/${d.id}/${f.path.split('/').pop()}`;
+}
 
 function cronToPeriodicity(cron: string): string {
   const parts = cron.trim().split(/\s+/);
-  if (parts.length >= 5 && parts[2] === '*' && parts[3] === '*' && parts[4] === '*') return 'R/P1D';
-  if (parts.length >= 5 && parts[2] === '*' && parts[3] === '*') return 'R/P1W';
+  const f = parts.length === 6 ? parts.slice(1) : parts;
+  if (f.length !== 5) return 'irregular';
+  const [min, hour, dom, month, dow] = f;
+  const fixed = (s: string) => /^\d+$/.test(s);
+  if (fixed(min) && hour === '*' && dom === '*' && month === '*' && dow === '*') return 'R/PT1H';
+  if (!fixed(min) || !fixed(hour)) return 'irregular';
+  if (dom === '*' && month === '*' && dow === '*') return 'R/P1D';
+  if (dom === '*' && month === '*' && fixed(dow)) return 'R/P1W';
+  if (fixed(dom) && month === '*' && dow === '*') return 'R/P1M';
   return 'irregular';
 }
 
@@ -24,7 +58,8 @@ function datasetEntry(d: DatasetManifest, m: Manifest, baseUrl: string) {
     contactPoint: { '@type': 'vcard:Contact', fn: `${m.agency.name} open data`, hasEmail: `mailto:${m.agency.contactEmail}` },
     identifier: landing,
     accessLevel: 'public',
-    license: 'https://opendatacommons.org/licenses/pddl/1-0/',
+    license: LICENSE_URL,
+    spatial: jurisdictionOf(m.agency.name),
     landingPage: landing,
     describedBy: `${baseUrl}/api/views/${d.id}.json`,
     describedByType: 'application/json',
@@ -33,8 +68,8 @@ function datasetEntry(d: DatasetManifest, m: Manifest, baseUrl: string) {
     theme: [d.category],
     distribution: d.files.map((f) => ({
       '@type': 'dcat:Distribution',
-      downloadURL: `${baseUrl}/datasets/${d.id}/${f.path.split('/').pop()}`,
-      mediaType: MEDIA[f.format],
+      downloadURL: downloadUrl(baseUrl, d, f),
+      mediaType: MEDIA_TYPES[f.format],
       format: f.format.toUpperCase(),
       title: `${d.name} (${f.format.toUpperCase()})`,
     })),
@@ -45,6 +80,7 @@ export function buildDcatCatalog(m: Manifest, baseUrl: string) {
   const base = baseUrl.replace(/\/+$/, '');
   return {
     '@context': 'https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld',
+    '@id': `${base}/data.json`,
     '@type': 'dcat:Catalog',
     conformsTo: 'https://project-open-data.cio.gov/v1.1/schema',
     describedBy: 'https://project-open-data.cio.gov/v1.1/schema/catalog.json',

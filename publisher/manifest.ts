@@ -50,6 +50,16 @@ export const RunReport = z.object({
     /** Rows that were in classes below k before generalization and suppression. */
     rowsBelowK: z.number().int(),
   }).nullable().optional(),
+  /** Rows added, changed and removed since the previous release of this dataset (written by the run). */
+  changes: z.object({
+    added: z.number().int(),
+    changed: z.number().int(),
+    removed: z.number().int(),
+    columnsAdded: z.array(z.string()).default([]),
+    columnsRemoved: z.array(z.string()).default([]),
+  }).optional(),
+  /** Rows removed from this release after it was published, because they were sealed (X6). */
+  sealedRemoved: z.number().int().optional(),
 });
 export type RunReport = z.infer<typeof RunReport>;
 

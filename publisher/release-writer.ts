@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ChartDef } from '../datasets/schema.ts';
 import { ident } from '../rules/sql.ts';
 import { buildChart } from './aggregates.ts';
+import { datasetChanges } from './changes.ts';
 import { buildDcatCatalog } from './dcat.ts';
 import { exportDataset } from './export.ts';
 import { fsyncPath } from './files.ts';
@@ -81,13 +82,15 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     charts.push({ id: chart.id, title: chart.title, description: chart.description, path: path.relative(tmp, file) });
   }
   const count = await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`);
+  const before = o.previous?.manifest.datasets.find((p) => p.id === d.meta.id);
+  const changes = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null);
   const manifest: DatasetManifest = {
     ...d.meta,
     columns: d.columns,
     files,
     rowCount: Number(count.getRowObjects()[0].n),
     rulesApplied: d.rulesApplied,
-    report: d.report,
+    report: { ...d.report, changes },
     charts,
     temporal: await temporal(o.conn, d.table, d.timeColumn),
     updatedAt: o.now.toISOString(),
@@ -116,6 +119,14 @@ export async function cleanTemporary(dataDir: string): Promise<string[]> {
   for (const n of names) await rm(path.join(root, n), { recursive: true, force: true });
   const links = (await readdir(dataDir).catch(() => [] as string[])).filter((n) => n.startsWith(`.${CURRENT_LINK}-`));
   for (const n of links) await rm(path.join(dataDir, n), { force: true });
+  // Work files of an interrupted sealing pass (X6 across releases).
+  for (const release of (await readdir(root).catch(() => [] as string[])).filter((n) => /^\d{8}T/.test(n))) {
+    for (const entry of await readdir(path.join(root, release), { recursive: true, withFileTypes: true }).catch(() => [])) {
+      if (entry.name.startsWith('.sealing-') || entry.name.startsWith(`.${MANIFEST_FILE}.`)) {
+        await rm(path.join(entry.parentPath, entry.name), { recursive: true, force: true });
+      }
+    }
+  }
   return names;
 }
 

@@ -45,6 +45,8 @@ export interface CompiledDataset {
   table: string;
   /** Post-processing steps over the materialized table (X8), in order. */
   post: { rule: string; sql: PostProcess }[];
+  /** SELECT of the published row keys of every staged row withheld by a sealing rule (X6). */
+  sealedKeysSql: string | null;
 }
 
 /** The DuckDB table holding a dataset's published rows during a run. */
@@ -94,6 +96,7 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
   // 2. Columns: apply each listed rule's step for the column's field, in order.
   const reads = new Map<string, string[]>();
   const touched: { rule: string; column: string; sql: string }[] = [];
+  const columnSql = new Map<string, string>();
   const selects = def.columns.map((col, i) => {
     const field = fields.get(col.from) ?? fail(`columns.${i}.from`, `unknown field "${col.from}" of ${def.source}`);
     reads.set(col.name, argsOf.get(col.from) ?? [col.from]);
@@ -115,11 +118,12 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
     if (PROTECTED.has(field.sensitivity) && !protectedBy.has(field.sensitivity) && !col.rules.some((r) => disabled.has(r))) {
       fail(`columns.${i}`, `column "${col.name}" reads ${field.sensitivity} field "${col.from}" without a rule that protects it`);
     }
+    columnSql.set(col.name, expr);
     return `${expr} AS ${ident(col.name)}`;
   });
 
   // 3. Dataset-wide rules: row filters and definition checks.
-  const keeps: { rule: string; sql: string }[] = [];
+  const keeps: { rule: string; sql: string; seals: boolean }[] = [];
   const post: CompiledDataset['post'] = [];
   const table = opts.table ?? publishedTable(def.id);
   def.rules.forEach((id, i) => {
@@ -127,7 +131,7 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
     if (disabled.has(id)) return;
     stepsFor(rule, def.id).forEach((step: RuleStep) => {
       const t = technique(step.technique);
-      if (t.keepRow) keeps.push({ rule: id, sql: t.keepRow({ params: step.params, ref, nowIso: opts.nowIso }) });
+      if (t.keepRow) keeps.push({ rule: id, sql: t.keepRow({ params: step.params, ref, nowIso: opts.nowIso }), seals: t.name === 'exclude_status' });
       if (t.postProcess) {
         const columns = new Set(def.columns.map((c) => c.name));
         const p = step.params as { quasiIdentifiers?: (string | { column: string })[]; suppress?: string[][] };
@@ -169,7 +173,12 @@ FROM src`;
   });
   const withheldSql = `WITH base AS (${base}) SELECT count(*) AS rows_total${withheld.map((w) => `, ${w}`).join('')} FROM base`;
 
+  const seals = keeps.filter((k) => k.seals);
+  const sealedKeysSql = seals.length
+    ? `WITH base AS (${base}) SELECT DISTINCT ${columnSql.get(def.rowKey) ?? fail('rowKey', `unknown column "${def.rowKey}"`)} AS k FROM base WHERE NOT (${seals.map((k) => `(${k.sql})`).join(' AND ')})`
+    : null;
   return {
+    sealedKeysSql,
     datasetId: def.id,
     sourceTable: src,
     shapeSql,

@@ -6,13 +6,15 @@ import { RELEASES_DIR } from '../publisher/manifest.ts';
 import { SiteDb } from './db.ts';
 import { errorPage, notFoundPage } from './pages/errors.ts';
 import { ReleaseStore } from './release-store.ts';
-import { apiRouter } from './routes/api.ts';
+import { createApi, type ApiOptions } from './routes/api.ts';
 import { jsonError } from './routes/common.ts';
 import { pagesRouter } from './routes/pages.ts';
 
 export interface AppOptions {
   dataDir: string;
   clock?: () => Date;
+  /** Researchers' API limits (rate limits, SQL time/row caps); tests set low ones. */
+  api?: ApiOptions;
 }
 
 const closers = new WeakMap<express.Express, () => Promise<void>>();
@@ -22,7 +24,7 @@ export async function closeApp(app: express.Express): Promise<void> {
   await closers.get(app)?.();
 }
 
-const isApiPath = (p: string): boolean => p.startsWith('/resource/') || p === '/data.json' || p === '/health';
+const isApiPath = (p: string): boolean => p.startsWith('/resource/') || p.startsWith('/api/') || p === '/data.json' || p === '/health';
 
 export async function createApp(opts: AppOptions): Promise<express.Express> {
   const clock = opts.clock ?? (() => new Date());
@@ -53,8 +55,11 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
     next();
   });
 
-  app.use(apiRouter(store, db));
+  const api = createApi(store, db, { clock, ...opts.api });
+  app.use(api.router);
   app.use(pagesRouter(clock, { db, dataDir }));
+  app.use((await import('./privacy/router.ts')).privacyRouter(clock));
+  app.use((await import('./status/router.ts')).statusRouter(clock, { dataDir }));
 
   app.use((req: Request, res: Response) => {
     if (isApiPath(req.path) || req.path.startsWith('/api/')) return jsonError(res, 404, 'not_found', 'Not found');
@@ -78,6 +83,7 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
   });
 
   closers.set(app, async () => {
+    await api.close();
     await store.close();
     db.close();
   });

@@ -1,7 +1,7 @@
 // The site's own in-memory DuckDB: one instance per app, one view per (release, dataset) over the
 // release's rows.parquet. Builds Socrata-style JSON pages inside DuckDB. No request text ever
 // reaches SQL: identifiers come from the validated manifest, limit/offset are bound parameters.
-import { BIGINT, DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { BIGINT, DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { DatasetManifest, PublishedType } from '../publisher/manifest.ts';
 
 export type SodaType = 'text' | 'number' | 'checkbox' | 'floating_timestamp';
@@ -117,6 +117,20 @@ export class SiteDb {
     return this.withConnection(async (c) => {
       const reader = await c.runAndReadAll(view.pageSql, [BigInt(limit), BigInt(offset)], [BIGINT, BIGINT]);
       return String(reader.getRows()[0][0]);
+    });
+  }
+
+  /** Run a query whose result is one text cell (a response body built by DuckDB), with bound
+   *  parameters and a time limit (the connection is interrupted after `timeoutMs`). */
+  async text(sql: string, values: DuckDBValue[], types: DuckDBType[], timeoutMs: number): Promise<string> {
+    return this.withConnection(async (c) => {
+      const timer = setTimeout(() => c.interrupt(), timeoutMs);
+      try {
+        const reader = await c.runAndReadAll(sql, values, types);
+        return String(reader.getRows()[0]?.[0] ?? '');
+      } finally {
+        clearTimeout(timer);
+      }
     });
   }
 

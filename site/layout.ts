@@ -82,13 +82,14 @@ export interface LayoutOptions {
   nav?: NavKey;
 }
 
-export type NavKey = 'datasets' | 'brief' | 'surveillance' | 'fees';
+export type NavKey = 'datasets' | 'brief' | 'surveillance' | 'fees' | 'privacy';
 
 const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'datasets', href: '/', label: 'Datasets' },
   { key: 'brief', href: '/brief', label: 'Public safety brief' },
   { key: 'surveillance', href: '/surveillance', label: 'Surveillance technology' },
   { key: 'fees', href: '/fees/body-worn-video', label: 'Video fee estimator' },
+  { key: 'privacy', href: '/privacy', label: 'Privacy' },
 ];
 
 export function layout(o: LayoutOptions): string {

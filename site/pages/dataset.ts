@@ -1,6 +1,8 @@
 // Dataset page: description, downloads, data dictionary, charts (inline SVG + text + data table),
 // run report and update schedule. Everything readable without JavaScript.
+import { datasetJsonLd, jsonLdScript } from '../../publisher/jsonld.ts';
 import type { ChartArtifact, ChartManifest, DatasetManifest, Manifest } from '../../publisher/manifest.ts';
+import { describeCron, nextRun } from '../../pipelines/schedule.ts';
 import { inlineSvg } from '../charts/render-svg.ts';
 import { formatAge, formatBytes, formatDateTime, formatInt } from '../format.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
@@ -65,7 +67,26 @@ function ruleTable(caption: string, counts: Record<string, number>, empty: strin
 </table></div>`;
 }
 
-export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: RenderedChart[], now: Date): string {
+export interface DatasetPageOptions {
+  /** The site's origin, for absolute URLs in the JSON-LD; without it they are root-relative. */
+  baseUrl?: string;
+}
+
+/** The next scheduled run as a sentence, or why there is none. */
+function nextRunText(schedule: string, tz: string, now: Date): SafeHtml {
+  let next: Date | null = null;
+  try {
+    next = nextRun(schedule, tz, now);
+  } catch {
+    next = null;
+  }
+  if (!next) return html`<p>No next run could be computed from this schedule.</p>`;
+  const iso = next.toISOString();
+  return html`<p>Next scheduled run: <time datetime="${iso}">${formatDateTime(iso, tz)}</time> <span class="meta">(${tz})</span>.
+A run publishes a new release only when it succeeds; see the <a href="/status">run status</a>.</p>`;
+}
+
+export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: RenderedChart[], now: Date, opts: DatasetPageOptions = {}): string {
   const tz = manifest.agency.timezone;
   const r = ds.report;
   const downloads = ds.files.map(
@@ -78,7 +99,7 @@ export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: Ren
 <tbody>${ds.columns.map(
     (c) => html`<tr><th scope="row"><code>${c.name}</code></th><td>${c.title}</td><td>${c.type}</td><td>${c.description}${
       c.example ? html`<br><span class="meta">Example: <code>${c.example}</code></span>` : ''
-    }</td><td>${c.rules.length ? c.rules.map((id, i) => html`${i ? ', ' : ''}<code>${id}</code>`) : html`<span class="meta">none</span>`}</td></tr>`,
+    }</td><td>${c.rules.length ? c.rules.map((id, i) => html`${i ? ', ' : ''}<a href="/privacy/rules/${encodeURIComponent(id)}"><code>${id}</code></a>`) : html`<span class="meta">none</span>`}</td></tr>`,
   )}</tbody>
 </table></div>`;
   const body = html`<p><a href="/">All datasets</a></p>
@@ -94,7 +115,8 @@ ${ds.temporal.start || ds.temporal.end ? html`<dt>Covers</dt><dd>${ds.temporal.s
 </dl>
 <h2>Downloads</h2>
 <ul class="downloads">${downloads}</ul>
-<p>Release feed: <a href="/datasets/${ds.id}/feed.atom">Atom feed of releases of this dataset</a>.</p>
+<p>Release feed: <a href="/datasets/${ds.id}/feed.atom">Atom feed of releases of this dataset</a>.
+Changes between releases: <a href="/datasets/${ds.id}/changelog">changelog of rows and columns</a>.</p>
 <p>API: <a href="/resource/${ds.id}.json"><code>/resource/${ds.id}.json</code></a> (Socrata-compatible paging with <code>$limit</code> and <code>$offset</code>).</p>
 <h2>Data dictionary</h2>
 ${dictionary}
@@ -111,7 +133,9 @@ ${ruleTable('Rows withheld, by rule', r.withheldByRule, 'No rows were withheld b
 ${ruleTable('Rows changed, by rule', r.touchedByRule, 'No values were changed by a rule.')}
 ${r.unknownColumns.length ? html`<p>Source columns not published (unknown to the dataset definition): ${r.unknownColumns.map((c, i) => html`${i ? ', ' : ''}<code>${c}</code>`)}</p>` : ''}
 <h2>Update schedule</h2>
-<p>This dataset is refreshed on the schedule <code>${ds.schedule}</code> (cron, ${tz}).</p>`;
+<p>Refreshed on a schedule: ${describeCron(ds.schedule)}, ${tz} time (cron <code>${ds.schedule}</code>).</p>
+${nextRunText(ds.schedule, tz, now)}
+${raw(jsonLdScript(datasetJsonLd(ds, manifest, opts.baseUrl ?? '')))}`;
   return layout({
     title: ds.name,
     agencyName: manifest.agency.name,

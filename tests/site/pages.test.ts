@@ -49,7 +49,8 @@ describe('dataset page', () => {
   });
 
   it('escapes every manifest string', () => {
-    expect(body).not.toContain('<script');
+    // The one JSON-LD data block (tests/site/status/pages.test.ts checks it) is the only script element.
+    expect(body.replace(/<script type="application\/ld\+json">[^<]*<\/script>/, '')).not.toContain('<script');
     expect(body).not.toContain('<b>bold</b>');
     expect(body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more');
     expect(body).toContain('Incidents &lt;b&gt;bold&lt;/b&gt;');
@@ -59,7 +60,7 @@ describe('dataset page', () => {
   it('shows the data dictionary with rule ids', () => {
     expect(body).toContain('<caption>Data dictionary: 6 columns of');
     expect(body).toContain('<th scope="row"><code>occurred_at</code></th>');
-    expect(body).toContain('<td><code>C2</code>, <code>T1</code></td>');
+    expect(body).toContain('<td><a href="/privacy/rules/C2"><code>C2</code></a>, <a href="/privacy/rules/T1"><code>T1</code></a></td>');
     expect(body).toContain('<th scope="col">Rules applied</th>');
   });
 

@@ -1,0 +1,84 @@
+// X6 across releases: a record sealed after it was published disappears from every retained
+// release too. Each affected release's bulk files are rewritten without the sealed rows (new
+// files renamed over the old, Parquet last) and its manifest rewritten last, with only a count
+// of removals. Chart aggregates are left as published: counts, never identities.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ident, literal } from '../rules/sql.ts';
+import { exportDataset } from './export.ts';
+import { MANIFEST_FILE, RELEASES_DIR, type Manifest } from './manifest.ts';
+import { readManifest } from './release-reader.ts';
+
+export interface SealedKeys {
+  datasetId: string;
+  /** A table with one column `k`: the published row keys of sealed records. */
+  keysTable: string;
+}
+
+export interface SealingResult {
+  releaseId: string;
+  datasetId: string;
+  removed: number;
+}
+
+async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string): Promise<number> {
+  const d = manifest.datasets[index];
+  const parquet = d.files.find((f) => f.format === 'parquet');
+  if (!parquet) return 0;
+  const source = `read_parquet(${literal(path.join(dir, parquet.path))})`;
+  const key = ident(d.rowKey);
+  const hit = (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${source} WHERE ${key} IN (SELECT k FROM ${ident(keysTable)})`)).getRowObjects()[0];
+  const removed = Number(hit.n);
+  if (removed === 0) return 0;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE sealing_rows AS SELECT * FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${ident(keysTable)})`);
+  const datasetDir = path.join(dir, 'datasets', d.id);
+  const work = path.join(datasetDir, `.sealing-${process.pid}`);
+  await mkdir(work, { recursive: true });
+  try {
+    const files = await exportDataset(conn, 'sealing_rows', d.columns, d.rowKey, dir, work);
+    for (const format of ['csv', 'json', 'parquet'] as const) {
+      const f = files.find((x) => x.format === format)!;
+      const name = path.basename(f.path);
+      await rename(path.join(work, name), path.join(datasetDir, name));
+      f.path = path.relative(dir, path.join(datasetDir, name));
+    }
+    manifest.datasets[index] = {
+      ...d,
+      files,
+      rowCount: d.rowCount - removed,
+      report: { ...d.report, sealedRemoved: (d.report.sealedRemoved ?? 0) + removed },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await conn.run('DROP TABLE IF EXISTS sealing_rows');
+  }
+  return removed;
+}
+
+/** Removes sealed rows from every retained release other than `currentId`. */
+export async function sealRetainedReleases(conn: DuckDBConnection, dataDir: string, currentId: string, sealed: SealedKeys[]): Promise<SealingResult[]> {
+  const root = path.join(dataDir, RELEASES_DIR);
+  const ids = (await readdir(root)).filter((n) => /^\d{8}T\d{6}Z/.test(n) && n !== currentId).sort();
+  const results: SealingResult[] = [];
+  for (const releaseId of ids) {
+    const dir = path.join(root, releaseId);
+    const manifest = await readManifest(dir);
+    let touched = false;
+    for (const { datasetId, keysTable } of sealed) {
+      const index = manifest.datasets.findIndex((d) => d.id === datasetId);
+      if (index < 0) continue;
+      const removed = await rewriteDataset(conn, dir, manifest, index, keysTable);
+      if (removed) {
+        touched = true;
+        results.push({ releaseId, datasetId, removed });
+      }
+    }
+    if (touched) {
+      const tmp = path.join(dir, `.${MANIFEST_FILE}.${process.pid}`);
+      await writeFile(tmp, JSON.stringify(manifest, null, 2));
+      await rename(tmp, path.join(dir, MANIFEST_FILE));
+    }
+  }
+  return results;
+}

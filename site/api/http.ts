@@ -1,0 +1,127 @@
+// HTTP conventions shared by the API routes: CORS (with preflight), strong ETags derived from the
+// release id and the request URL, Last-Modified / 304, app tokens, rate limits, error bodies.
+import { createHash } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+
+export const EXPOSED_HEADERS = [
+  'ETag', 'Last-Modified', 'X-SODA2-Fields', 'X-SODA2-Types', 'X-SQL-Truncated', 'X-SQL-Row-Cap', 'Retry-After',
+  'RateLimit', 'RateLimit-Policy',
+].join(', ');
+
+/** CORS for every API path: `*`, exposed headers, and OPTIONS preflight answered with 204. */
+export function cors(): RequestHandler {
+  return (req, res, next) => {
+    res.set('Access-Control-Allow-Origin', '*');
+    res.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    if (req.method === 'OPTIONS') {
+      const asked = req.get('Access-Control-Request-Headers');
+      res.set({
+        'Access-Control-Allow-Methods': 'GET, HEAD, POST, OPTIONS',
+        'Access-Control-Allow-Headers': asked && /^[A-Za-z0-9\-_, ]{1,1000}$/.test(asked) ? asked : 'Content-Type, X-App-Token, If-None-Match, If-Modified-Since, Accept',
+        'Access-Control-Max-Age': '86400',
+        'Cache-Control': 'public, max-age=86400',
+      });
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+/** The app token: the X-App-Token header (any letter case; Node lower-cases names) or $$app_token. */
+export function appToken(req: Request): string | null {
+  const h = req.headers['x-app-token'];
+  const header = Array.isArray(h) ? h[0] : h;
+  if (header && header.trim()) return header.trim();
+  const q = req.query['$$app_token'];
+  if (typeof q === 'string' && q.trim()) return q.trim();
+  return null;
+}
+
+export function strongEtag(...parts: string[]): string {
+  return `"${createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 32)}"`;
+}
+
+/**
+ * Set ETag / Last-Modified / Cache-Control and answer 304 when the client's copy is current.
+ * Returns true when the 304 was sent. If-None-Match takes precedence over If-Modified-Since.
+ */
+export function conditional(req: Request, res: Response, etag: string, lastModifiedIso: string | null): boolean {
+  res.set('ETag', etag);
+  res.set('Cache-Control', 'public, max-age=0, must-revalidate');
+  const lm = lastModifiedIso ? new Date(lastModifiedIso) : null;
+  const lmValid = lm && !Number.isNaN(lm.getTime());
+  if (lmValid) res.set('Last-Modified', lm.toUTCString());
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const inm = req.get('If-None-Match');
+  let fresh = false;
+  if (inm !== undefined) {
+    const tags = inm.split(',').map((t) => t.trim().replace(/^W\//, ''));
+    fresh = tags.includes('*') || tags.includes(etag);
+  } else {
+    const ims = req.get('If-Modified-Since');
+    if (ims && lmValid) {
+      const since = Date.parse(ims);
+      fresh = !Number.isNaN(since) && Math.floor(lm.getTime() / 1000) * 1000 <= since;
+    }
+  }
+  if (fresh) {
+    res.status(304).end();
+    return true;
+  }
+  return false;
+}
+
+export interface RateLimitOptions {
+  /** Window length in ms (default 60 000). */
+  windowMs: number;
+  /** Requests per window per IP without an app token (default 600). */
+  perIp: number;
+  /** Requests per window per app token (default 3000). */
+  perToken: number;
+  /** Requests per window per IP whatever the token: a ceiling against rotating made-up tokens (default 6000). */
+  perIpCeiling: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimitOptions = { windowMs: 60_000, perIp: 600, perToken: 3000, perIpCeiling: 6000 };
+
+/**
+ * Socrata-style throttling: requests without a token count per IP, requests with a token count per
+ * token; every IP also has a ceiling. Answers 429 with the error body the path expects.
+ */
+export function rateLimits(o: RateLimitOptions, tooMany: (req: Request, res: Response) => void): RequestHandler[] {
+  const common = {
+    windowMs: o.windowMs,
+    standardHeaders: 'draft-7' as const,
+    legacyHeaders: false,
+    handler: (req: Request, res: Response) => {
+      res.set('Retry-After', String(Math.ceil(o.windowMs / 1000)));
+      tooMany(req, res);
+    },
+  };
+  const perIp = rateLimit({ ...common, limit: o.perIp, skip: (req) => appToken(req) !== null });
+  const perToken = rateLimit({
+    ...common,
+    limit: o.perToken,
+    skip: (req) => appToken(req) === null,
+    keyGenerator: (req) => `token:${appToken(req)}`,
+  });
+  const ceiling = rateLimit({ ...common, limit: o.perIpCeiling });
+  return [ceiling, perIp, perToken];
+}
+
+/** Express error middleware for a router: JSON errors instead of the site's HTML pages. */
+export function jsonErrors(send: (req: Request, res: Response, status: number, message: string) => void) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; statusCode?: number; type?: string };
+    const given = e?.status ?? e?.statusCode;
+    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
+    if (status === 500) console.error(`site: ${req.method} ${req.originalUrl} failed:`, err);
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    send(req, res, status, status === 500 ? 'Internal server error' : status === 413 ? 'Request body too large' : 'Bad request');
+  };
+}

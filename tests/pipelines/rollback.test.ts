@@ -1,0 +1,23 @@
+// `publisher rollback`: back to a retained release, audited; refuses what is not retained.
+import { readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readAudit } from '../../pipelines/audit.ts';
+import { rollback } from '../../pipelines/rollback.ts';
+import { demoDrop, runOnce, tempDir } from '../helpers/pipeline.ts';
+
+describe('rollback', () => {
+  it('serves the previous release again and records who did it', async () => {
+    const source = await demoDrop({ scale: 0.001 });
+    const data = await tempDir('rollback');
+    const first = await runOnce(source, data);
+    const second = await runOnce(source, data, { clock: () => new Date('2026-11-15T00:00:00Z') });
+    expect(await rollback(data)).toEqual({ from: second.releaseId, to: first.releaseId });
+    expect(path.basename(await readlink(path.join(data, 'current')))).toBe(first.releaseId);
+    const [entry] = await readAudit(data);
+    expect(entry).toMatchObject({ action: 'rollback', details: { from: second.releaseId, to: first.releaseId } });
+    await expect(rollback(data)).rejects.toThrow(/no earlier release/);
+    await expect(rollback(data, '19990101T000000Z')).rejects.toThrow(/not retained/);
+    expect((await rollback(data, second.releaseId)).to).toBe(second.releaseId);
+  });
+});
