@@ -13,6 +13,7 @@ import { scheduleDatasets } from '../pipelines/schedule.ts';
 import { statusForConfig, statusJson, statusText } from '../pipelines/status.ts';
 import { loadDatasets } from '../datasets/load.ts';
 import { startServer } from '../site/server.ts';
+import { renderReleasePages } from '../site/render-pages.ts';
 import { rulesCommand, RulesUsageError } from './rules-command.ts';
 import { rollback as rollbackRelease } from '../pipelines/rollback.ts';
 import { appendAudit } from '../pipelines/audit.ts';
@@ -86,7 +87,7 @@ async function run(args: string[]): Promise<void> {
   const config = await configFrom(values);
   const t0 = Date.now();
   await appendAudit(config.dataDir, 'run', { datasets: values.dataset ?? 'all', full: Boolean(values.full) });
-  const result = await runPipelines({ config, only: values.dataset, full: values.full, log, progress: stderrProgress(), clock: systemClock });
+  const result = await runPipelines({ config, only: values.dataset, full: values.full, log, progress: stderrProgress(), clock: systemClock, renderPages: renderReleasePages });
   log.info(`run finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write(`${JSON.stringify({ releaseId: result.releaseId, reports: result.reports })}\n`);
 }
@@ -118,7 +119,7 @@ async function start(args: string[]): Promise<void> {
     await generateDemoRecords({ outDir: config.sourceDir, years: config.demo.years, seed: config.demo.seed, end, progress: stderrProgress() });
   }
   // 2. One run of every pipeline.
-  await runPipelines({ config, log, progress: stderrProgress(), clock: systemClock }).catch((err) => {
+  await runPipelines({ config, log, progress: stderrProgress(), clock: systemClock, renderPages: renderReleasePages }).catch((err) => {
     log.error(`first run failed: ${(err as Error).message}; serving the last good release, if any`);
   });
   // 3. The portal, and the schedules.
@@ -126,7 +127,7 @@ async function start(args: string[]): Promise<void> {
   log.info(`portal at ${server.url}`);
   const datasets = (await loadDatasets(config.datasetsDir)).map(({ def }) => ({ id: def.id, slug: def.slug, schedule: def.schedule }));
   const scheduler = scheduleDatasets(datasets, config.agency.timezone, async (id) => {
-    await runPipelines({ config, only: [id], log, progress: stderrProgress(), clock: systemClock });
+    await runPipelines({ config, only: [id], log, progress: stderrProgress(), clock: systemClock, renderPages: renderReleasePages });
   }, log);
   const stop = async () => {
     scheduler.stop();

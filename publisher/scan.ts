@@ -111,9 +111,13 @@ export async function scanRelease(
 
   const patternHits = SCAN_PATTERNS.map((p) =>
     `SELECT id, ${literal(p.kind)} AS kind FROM scan_norm WHERE regexp_matches(text, ${literal(p.regex)}, 'i')`);
-  const grams = `toks AS (SELECT id, string_split(norm, ' ') AS t FROM scan_norm WHERE norm <> ''),
-      idx AS (SELECT id, t, unnest(range(1, len(t) + 1)) AS i FROM toks),
-      grams AS (SELECT id, array_to_string(t[i:i + n - 1], ' ') AS g FROM idx, (VALUES (1), (2), (3), (4), (5)) v(n) WHERE i + n - 1 <= len(t))`;
+  // Word n-grams (1 to 5 words) of every unit, built with lead() so long lines stay linear.
+  const grams = `toks AS (SELECT id, unnest(t) AS w, generate_subscripts(t, 1) AS i
+        FROM (SELECT id, string_split(norm, ' ') AS t FROM scan_norm WHERE norm <> '')),
+      seq AS (SELECT id, w AS w1, lead(w, 1) OVER win AS w2, lead(w, 2) OVER win AS w3, lead(w, 3) OVER win AS w4, lead(w, 4) OVER win AS w5
+        FROM toks WINDOW win AS (PARTITION BY id ORDER BY i)),
+      grams AS (SELECT id, unnest([w1, w1 || ' ' || w2, w1 || ' ' || w2 || ' ' || w3, w1 || ' ' || w2 || ' ' || w3 || ' ' || w4,
+        w1 || ' ' || w2 || ' ' || w3 || ' ' || w4 || ' ' || w5]) AS g FROM seq)`;
   const termHits = `SELECT DISTINCT grams.id, 'source value' AS kind FROM grams JOIN ${ident(opts.termsTable)} terms ON grams.g = terms.term`;
   const sql = `WITH ${grams} SELECT s.artifact, s."offset", h.kind, s.text FROM (${[...patternHits, termHits].join(' UNION ALL ')}) h
     JOIN scan_norm s USING (id) ORDER BY s.artifact, s."offset" LIMIT ${MAX_HITS}`;

@@ -13,6 +13,8 @@ import { pagesRouter } from './routes/pages.ts';
 export interface AppOptions {
   dataDir: string;
   clock?: () => Date;
+  /** Serve this release directory (a name under releases/) instead of `current`; see render-pages.ts. */
+  pinRelease?: string;
   /** Researchers' API limits (rate limits, SQL time/row caps); tests set low ones. */
   api?: ApiOptions;
 }
@@ -30,7 +32,7 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
   const clock = opts.clock ?? (() => new Date());
   const dataDir = path.resolve(opts.dataDir);
   const db = await SiteDb.create(path.join(dataDir, RELEASES_DIR));
-  const store = new ReleaseStore(dataDir, db);
+  const store = new ReleaseStore(dataDir, db, opts.pinRelease);
 
   const app = express();
   app.disable('x-powered-by');

@@ -85,11 +85,13 @@ export class ReleaseStore {
   constructor(
     private readonly dataDir: string,
     private readonly db: SiteDb,
+    /** Serve this release directory (a name under releases/) instead of `current`: the scan gate renders a release before it is switched in. */
+    private readonly pinned?: string,
   ) {}
 
   /** The current release id, or null when nothing is published (one readlink, no caching). */
   currentId(): Promise<string | null> {
-    return currentReleaseId(this.dataDir);
+    return this.pinned ? Promise.resolve(this.pinned) : currentReleaseId(this.dataDir);
   }
 
   /** The current release's context, with a hold taken; call `release(ctx)` when the request ends. */

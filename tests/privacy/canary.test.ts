@@ -10,6 +10,7 @@ import { CURRENT_LINK } from '../../publisher/manifest.ts';
 import { csvFile } from '../pipelines/sources/csv-drop-helpers.ts';
 import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
 import { runApp, type Running } from '../site/helpers.ts';
+import { renderReleasePages } from '../../site/render-pages.ts';
 
 const C = {
   names: ['Quillon Canarywhistle', 'Persephone Zanzibarova', 'Octavius Nightjarson', 'Ysolde Marchpane', 'Thaddeus Wrenfeather', 'Barnaby Quetzalcoatl'],
@@ -209,9 +210,13 @@ describe('the scan gate (X3) blocks a release that would leak, naming the artifa
     expect(current.releaseId).toBe(first.releaseId);
   });
 
-  it('publishes a privacy report with the scan result', async () => {
-    const run = await runOnce(await canaryDrop(), await tempDir('canary-report'));
+  it('scans the rendered pages too, and publishes a privacy report with the scan result', async () => {
+    const drop = await canaryDrop();
+    const without = await runOnce(drop, await tempDir('canary-report-files'));
+    const run = await runOnce(drop, await tempDir('canary-report'), { renderPages: renderReleasePages });
     const report = JSON.parse(await readFile(path.join(run.releaseDir, 'privacy-report.json'), 'utf8'));
+    const filesOnly = JSON.parse(await readFile(path.join(without.releaseDir, 'privacy-report.json'), 'utf8'));
+    expect(report.scan.artifacts - filesOnly.scan.artifacts).toBeGreaterThanOrEqual(15);
     expect(report.scan).toMatchObject({ passed: true, hits: 0 });
     expect(report.scan.terms).toBeGreaterThan(100);
     expect(report.scan.units).toBeGreaterThan(1000);
