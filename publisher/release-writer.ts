@@ -7,6 +7,7 @@ import type { ChartDef } from '../datasets/schema.ts';
 import { ident } from '../rules/sql.ts';
 import { buildChart } from './aggregates.ts';
 import { datasetChanges } from './changes.ts';
+import { buildDataPackage, DATAPACKAGE_FILE } from './datapackage.ts';
 import { buildDcatCatalog } from './dcat.ts';
 import { exportDataset } from './export.ts';
 import { fsyncPath } from './files.ts';
@@ -176,6 +177,7 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
     // 3. Metadata, then the manifest last: a release without a manifest is not a release.
     const manifest: Manifest = { releaseId, createdAt: o.now.toISOString(), publisher: o.publisher, agency: o.agency, datasets };
     await writeFile(path.join(tmp, 'data.json'), JSON.stringify(buildDcatCatalog(manifest, o.publicUrl), null, 2));
+    await writeFile(path.join(tmp, DATAPACKAGE_FILE), JSON.stringify(buildDataPackage(manifest, o.publicUrl), null, 2));
     await writeFile(path.join(tmp, 'rules.json'), JSON.stringify(o.rules, null, 2));
     await writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     // 4. The scan gate (X3): any hit blocks the release.

@@ -20,7 +20,7 @@ import type { ReleaseContext, ReleaseStore } from '../release-store.ts';
 import { compileSoql, sodaTypeName, type SoqlRequest } from '../soql/compile.ts';
 import { SoqlError } from '../soql/errors.ts';
 import { csvHeader, renderSql, type SodaFormat } from '../soql/render.ts';
-import { findDataset, headerJson, releaseOf } from './common.ts';
+import { findDataset, headerJson, originOf, releaseOf } from './common.ts';
 
 export { DEFAULT_LIMIT, MAX_LIMIT } from '../soql/compile.ts';
 
@@ -69,13 +69,6 @@ function anyError(req: Request, res: Response, status: number, message: string):
   if (isSqlPath(req)) return sqlError(res, status, message);
   const code = status === 429 ? 'too_many_requests' : status === 404 ? 'not_found' : status >= 500 ? 'internal' : 'request.invalid';
   sodaError(res, status, code, message);
-}
-
-/** The origin the client used (for links in /data.json and the /api page). */
-function originOf(req: Request): string {
-  const host = req.get('host') ?? '';
-  const safeHost = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : 'localhost';
-  return `${req.protocol === 'https' ? 'https' : 'http'}://${safeHost}`;
 }
 
 function intParam(raw: unknown, name: string): number | undefined {

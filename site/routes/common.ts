@@ -1,5 +1,5 @@
 // Helpers shared by the routers: the request's release, id validation, JSON errors, header values.
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { DatasetManifest } from '../../publisher/manifest.ts';
 import type { ReleaseContext } from '../release-store.ts';
 
@@ -28,4 +28,11 @@ export function headerJson(value: unknown): string {
 export function httpDate(iso: string): string | null {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? null : d.toUTCString();
+}
+
+/** The origin the client used (for absolute links in /data.json, JSON-LD and the /api page). */
+export function originOf(req: Request): string {
+  const host = req.get('host') ?? '';
+  const safeHost = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : 'localhost';
+  return `${req.protocol === 'https' ? 'https' : 'http'}://${safeHost}`;
 }

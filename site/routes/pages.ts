@@ -22,7 +22,7 @@ import { homePage } from '../pages/home.ts';
 import { surveillanceIndexPage, surveillancePage, type SiteInfo } from '../pages/surveillance.ts';
 import type { ReleaseContext } from '../release-store.ts';
 import { releaseManifests } from '../releases.ts';
-import { findDataset, releaseOf } from './common.ts';
+import { findDataset, originOf, releaseOf } from './common.ts';
 
 const BASE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'";
 /**
@@ -49,7 +49,6 @@ export interface PagesOptions {
   disclosures?: Disclosure[];
 }
 
-const originOf = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
 const DOWNLOAD_TYPES: Record<FileManifest['format'], string> = {
   csv: 'text/csv; charset=utf-8',
@@ -120,7 +119,7 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
         };
       }),
     );
-    sendHtml(res, 200, datasetPage(ctx.manifest, ds, charts, clock()));
+    sendHtml(res, 200, datasetPage(ctx.manifest, ds, charts, clock(), { baseUrl: originOf(req) }));
   });
 
   r.get('/datasets/:id/:file', async (req, res, next) => {
