@@ -68,5 +68,17 @@ export const DatasetDef = z.object({
   derived: z.array(DerivedField).default([]),
   columns: z.array(ColumnDef).min(1),
   charts: z.array(ChartDef).default([]),
+  /**
+   * A case status lookup by a source number people hold (e.g. the report number on a victim's
+   * card), keyed with the lookup key; only the listed published columns are answered (rule I7).
+   */
+  caseLookup: z.object({
+    rule: z.string(),
+    sourceField: z.string(),
+    /** The published column that pseudonymizes the same field (joins lookup rows to published rows). */
+    keyColumn: z.string(),
+    statusColumn: z.string(),
+    dateColumn: z.string(),
+  }).strict().optional(),
 }).strict();
 export type DatasetDef = z.infer<typeof DatasetDef>;

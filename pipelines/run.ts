@@ -16,7 +16,8 @@ import type { Config } from './config.ts';
 import type { TableName } from './contract.ts';
 import { appendRun, type RunRecord } from './history.ts';
 import type { Clock, Logger, Progress } from './io.ts';
-import { loadPublisherKey } from './key.ts';
+import { loadLookupKey, loadPublisherKey } from './key.ts';
+import { buildCaseLookup, buildSealedLookupKeys } from './case-lookup.ts';
 import { buildScanTerms, SCAN_TERMS_TABLE } from './scan-terms.ts';
 import { catalogSnapshot } from '../rules/snapshot.ts';
 import { acquireRunLock } from './lock.ts';
@@ -93,6 +94,10 @@ async function stageSource(conn: DuckDBConnection, o: RunOptions, tables: TableN
   return loadCsvDrop(conn, { ...common, sourceDir: config.sourceDir, timezone: config.agency.timezone });
 }
 
+function disabledI7(o: RunOptions): boolean {
+  return Boolean(o.disabledRules?.includes('I7'));
+}
+
 export async function runPipelines(o: RunOptions): Promise<RunResult> {
   const { config, log, progress } = o;
   const started = o.clock();
@@ -132,6 +137,11 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       log.info(`${selected[i].def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published`);
     }
 
+    // The case status lookup (I7), for datasets that offer one.
+    const lookupKey = await loadLookupKey(config.dataDir, o.env);
+    const lookups: (string | null)[] = [];
+    for (const [i, { def }] of selected.entries()) lookups.push(disabledI7(o) ? null : await buildCaseLookup(staging.conn, def, compiled[i], lookupKey));
+
     // 5. Write the release, scan it (X3) and switch it in.
     const scanOn = !o.disabledRules?.includes('X3');
     if (scanOn) {
@@ -159,16 +169,19 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
         rulesApplied: compiled[i].rulesApplied,
         report: reports[def.id],
         charts: def.charts,
+        caseLookupTable: lookups[i],
       })),
     });
     log.info(`release ${out.releaseId} published`);
 
     // 6. Sealed records vanish from every retained release too (X6).
     const sealed = [];
-    for (const c of compiled.filter((x) => x.sealedKeysSql)) {
+    for (const [i, c] of compiled.entries()) {
+      if (!c.sealedKeysSql) continue;
       const keysTable = `sealed_${c.datasetId.replace(/-/g, '_')}`;
       await staging.conn.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS ${c.sealedKeysSql}`);
-      sealed.push({ datasetId: c.datasetId, keysTable });
+      const lookupKeysTable = lookups[i] ? await buildSealedLookupKeys(staging.conn, selected[i].def, c, lookupKey, lookups[i]!) : null;
+      sealed.push({ datasetId: c.datasetId, keysTable, lookupKeysTable });
     }
     for (const r of await sealRetainedReleases(staging.conn, config.dataDir, out.releaseId, sealed)) {
       log.info(`sealing: removed ${r.removed} row(s) of ${r.datasetId} from retained release ${r.releaseId}`);

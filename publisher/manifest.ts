@@ -90,6 +90,8 @@ export const DatasetManifest = z.object({
   report: RunReport,
   charts: z.array(ChartManifest),
   temporal: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
+  /** The case status lookup table (I7), relative to the release directory, when the dataset has one. */
+  caseLookup: z.object({ path: z.string() }).optional(),
   /** When this dataset's rows were last produced (ISO 8601). */
   updatedAt: z.string(),
 });

@@ -4,7 +4,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { link, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChartDef } from '../datasets/schema.ts';
-import { ident } from '../rules/sql.ts';
+import { ident, literal } from '../rules/sql.ts';
+import { CASE_LOOKUP_FILE } from './case-lookup.ts';
 import { buildChart } from './aggregates.ts';
 import { datasetChanges } from './changes.ts';
 import { buildDataPackage, DATAPACKAGE_FILE } from './datapackage.ts';
@@ -27,6 +28,8 @@ export interface DatasetToPublish {
   rulesApplied: string[];
   report: RunReport;
   charts: ChartDef[];
+  /** DuckDB table of the case status lookup (I7), if the dataset has one. */
+  caseLookupTable?: string | null;
 }
 
 export interface WriteReleaseOptions {
@@ -82,6 +85,12 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     await writeFile(file, JSON.stringify(artifact));
     charts.push({ id: chart.id, title: chart.title, description: chart.description, path: path.relative(tmp, file) });
   }
+  let caseLookup: DatasetManifest['caseLookup'];
+  if (d.caseLookupTable) {
+    const file = path.join(dir, CASE_LOOKUP_FILE);
+    await o.conn.run(`COPY (SELECT * FROM ${ident(d.caseLookupTable)} ORDER BY lookup) TO ${literal(file)} (FORMAT parquet)`);
+    caseLookup = { path: path.relative(tmp, file) };
+  }
   const count = await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`);
   const before = o.previous?.manifest.datasets.find((p) => p.id === d.meta.id);
   const changes = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null);
@@ -95,6 +104,7 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     charts,
     temporal: await temporal(o.conn, d.table, d.timeColumn),
     updatedAt: o.now.toISOString(),
+    ...(caseLookup ? { caseLookup } : {}),
   };
   return { manifest, suppressedCells };
 }
@@ -143,7 +153,13 @@ async function prune(dataDir: string, keep: number, current: string): Promise<vo
   const root = path.join(dataDir, RELEASES_DIR);
   const ids = (await readdir(root)).filter((n) => /^\d{8}T\d{6}Z/.test(n)).sort();
   for (const id of ids.slice(0, Math.max(0, ids.length - keep))) {
-    if (id !== current) await rm(path.join(root, id), { recursive: true, force: true });
+    if (id === current) continue;
+    // Renamed out of the retained set first: a run killed mid-delete must not leave a half-deleted
+    // release that a rollback could switch to (cleanTemporary removes the .tmp- name later).
+    const doomed = path.join(root, `.tmp-pruned-${id}`);
+    await rm(doomed, { recursive: true, force: true });
+    await rename(path.join(root, id), doomed);
+    await rm(doomed, { recursive: true, force: true });
   }
 }
 
@@ -189,7 +205,10 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
         termsTable: o.scan.termsTable,
         allow: [o.agency.contactEmail],
         extra: o.scan.pages ? await o.scan.pages(tmp) : [],
-        datasets: o.datasets.map((d) => ({ id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name) })),
+        datasets: o.datasets.flatMap((d) => [
+          { id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name) },
+          ...(d.caseLookupTable ? [{ id: d.meta.id, table: d.caseLookupTable, rowKey: 'lookup', textColumns: ['lookup', 'statuses'], file: CASE_LOOKUP_FILE }] : []),
+        ]),
       });
       if (!result.passed) throw new ScanBlockedError(result);
       scan = { ...result, hits: 0 };

@@ -29,6 +29,8 @@ export interface ScanDataset {
   table: string;
   rowKey: string;
   textColumns: string[];
+  /** The artifact written from this table, when it is not the bulk rows (e.g. case-lookup.parquet). */
+  file?: string;
 }
 
 export class ScanBlockedError extends Error {
@@ -91,15 +93,16 @@ export async function scanRelease(
   let artifacts = 0;
   // 1. Bulk files: their distinct text values, from the table they were copied from.
   for (const d of opts.datasets) {
-    artifacts += 3;
+    artifacts += d.file ? 1 : 3;
     for (const col of d.textColumns) {
-      await conn.run(`INSERT INTO scan_units SELECT ${literal(`datasets/${d.id}/rows.{csv,json,parquet}`)}, ${literal(`column ${col}`)}, v
+      await conn.run(`INSERT INTO scan_units SELECT ${literal(`datasets/${d.id}/${d.file ?? 'rows.{csv,json,parquet}'}`)}, ${literal(`column ${col}`)}, v
         FROM (SELECT DISTINCT CAST(${ident(col)} AS VARCHAR) AS v FROM ${ident(d.table)}) WHERE v IS NOT NULL`);
     }
   }
   // 2. Every other file, line by line; 3. rendered pages handed in by the caller.
   for (const rel of await listFiles(opts.releaseDir)) {
-    if (/^datasets\/[^/]+\/rows\.(csv|json|parquet)$/.test(rel)) continue;
+    // Bulk files and every Parquet file are scanned through the table they were written from.
+    if (/^datasets\/[^/]+\/rows\.(csv|json|parquet)$/.test(rel) || rel.endsWith('.parquet')) continue;
     artifacts++;
     await addTextUnits(conn, rel, await readFile(path.join(opts.releaseDir, rel), 'utf8'), opts.allow ?? []);
   }
@@ -126,7 +129,7 @@ export async function scanRelease(
   const hits: ScanHit[] = [];
   for (const r of rows) {
     let offset = String(r.offset);
-    const bulk = opts.datasets.find((d) => String(r.artifact).startsWith(`datasets/${d.id}/rows.`));
+    const bulk = opts.datasets.find((d) => !d.file && String(r.artifact).startsWith(`datasets/${d.id}/rows.`));
     if (bulk && offset.startsWith('column ')) {
       const col = offset.slice('column '.length);
       const line = await conn.runAndReadAll(

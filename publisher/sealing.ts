@@ -14,6 +14,23 @@ export interface SealedKeys {
   datasetId: string;
   /** A table with one column `k`: the published row keys of sealed records. */
   keysTable: string;
+  /** A table with one column `k`: case lookup hashes (I7) of sealed cases that no longer publish. */
+  lookupKeysTable?: string | null;
+}
+
+/** Removes sealed cases from a retained release's case lookup table (rewrite, then rename). */
+async function rewriteLookup(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string): Promise<number> {
+  const entry = manifest.datasets[index].caseLookup;
+  if (!entry) return 0;
+  const file = path.join(dir, entry.path);
+  const source = `read_parquet(${literal(file)})`;
+  const hit = (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${source} WHERE lookup IN (SELECT k FROM ${ident(keysTable)})`)).getRowObjects()[0];
+  const removed = Number(hit.n);
+  if (removed === 0) return 0;
+  const tmp = path.join(path.dirname(file), `.sealing-${process.pid}-${path.basename(file)}`);
+  await conn.run(`COPY (SELECT * FROM ${source} WHERE lookup NOT IN (SELECT k FROM ${ident(keysTable)}) ORDER BY lookup) TO ${literal(tmp)} (FORMAT parquet)`);
+  await rename(tmp, file);
+  return removed;
 }
 
 export interface SealingResult {
@@ -65,9 +82,10 @@ export async function sealRetainedReleases(conn: DuckDBConnection, dataDir: stri
     const dir = path.join(root, releaseId);
     const manifest = await readManifest(dir);
     let touched = false;
-    for (const { datasetId, keysTable } of sealed) {
+    for (const { datasetId, keysTable, lookupKeysTable } of sealed) {
       const index = manifest.datasets.findIndex((d) => d.id === datasetId);
       if (index < 0) continue;
+      if (lookupKeysTable) await rewriteLookup(conn, dir, manifest, index, lookupKeysTable);
       const removed = await rewriteDataset(conn, dir, manifest, index, keysTable);
       if (removed) {
         touched = true;

@@ -47,6 +47,10 @@ export interface CompiledDataset {
   post: { rule: string; sql: PostProcess }[];
   /** SELECT of the published row keys of every staged row withheld by a sealing rule (X6). */
   sealedKeysSql: string | null;
+  /** SELECT (published, raw) pairs of a pseudonymized column and its source field, over published rows only. */
+  pairSql(column: string, field: string): string;
+  /** SELECT DISTINCT raw values of a source field on rows withheld by a sealing rule (X6), or null. */
+  sealedFieldSql(field: string): string | null;
 }
 
 /** The DuckDB table holding a dataset's published rows during a run. */
@@ -177,7 +181,16 @@ FROM src`;
   const sealedKeysSql = seals.length
     ? `WITH base AS (${base}) SELECT DISTINCT ${columnSql.get(def.rowKey) ?? fail('rowKey', `unknown column "${def.rowKey}"`)} AS k FROM base WHERE NOT (${seals.map((k) => `(${k.sql})`).join(' AND ')})`
     : null;
+  const pairSql = (column: string, field: string): string => {
+    const expr = columnSql.get(column) ?? fail('caseLookup', `unknown column "${column}"`);
+    if (!fields.has(field)) fail('caseLookup', `unknown field "${field}"`);
+    return `WITH base AS (${base}), src AS (SELECT * FROM base WHERE ${where}) SELECT DISTINCT ${expr} AS published, ${ident(field)} AS raw FROM src`;
+  };
+  const sealedFieldSql = (field: string): string | null =>
+    seals.length ? `WITH base AS (${base}) SELECT DISTINCT ${ident(field)} AS raw FROM base WHERE NOT (${seals.map((k) => `(${k.sql})`).join(' AND ')})` : null;
   return {
+    pairSql,
+    sealedFieldSql,
     sealedKeysSql,
     datasetId: def.id,
     sourceTable: src,

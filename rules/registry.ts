@@ -10,6 +10,7 @@ import { mapValues } from './techniques/map-values.ts';
 import { redactWhen } from './techniques/redact-when.ts';
 import { roundNumber } from './techniques/round-number.ts';
 import { excludeStatus, onlyFinal } from './techniques/row-filters.ts';
+import { keyedLookup } from './techniques/keyed-lookup.ts';
 import { kAnonymity } from './techniques/k-anonymity.ts';
 import { scanGate } from './techniques/scan-gate.ts';
 import { smallCellSuppression } from './techniques/small-cells.ts';
@@ -18,7 +19,7 @@ import type { Technique } from './techniques/types.ts';
 
 const ALL: Technique[] = [
   ageBand, blockPoint, allowlist, dropFields, forbidSensitivity, publishAsIs, groupIndex, hmacPseudonym,
-  hundredBlock, kGroupGuard, mapValues, redactWhen, roundNumber, excludeStatus, onlyFinal, truncateTime, smallCellSuppression, scanGate, kAnonymity,
+  hundredBlock, kGroupGuard, mapValues, redactWhen, roundNumber, excludeStatus, onlyFinal, truncateTime, smallCellSuppression, scanGate, kAnonymity, keyedLookup,
 ];
 
 export const TECHNIQUES: ReadonlyMap<string, Technique> = new Map(ALL.map((t) => [t.name, t]));

@@ -2,6 +2,7 @@
 // a Socrata-style API). It reads only releases, via publisher/release-reader.ts.
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { RELEASES_DIR } from '../publisher/manifest.ts';
 import { SiteDb } from './db.ts';
 import { errorPage, notFoundPage } from './pages/errors.ts';
@@ -38,10 +39,20 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  // Security headers (helmet), except the CSP: that is set below and per page type in
+  // routes/pages.ts (chart pages need 'unsafe-eval'; embeds need frame-ancestors *).
+  app.use(helmet({
+    contentSecurityPolicy: false,
+    // HSTS belongs to the TLS terminator in front of the portal; on plain-HTTP localhost it is noise.
+    strictTransportSecurity: false,
+    // Open data: files, SVG charts and the API are meant to be fetched and embedded by other origins.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    crossOriginOpenerPolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    xFrameOptions: { action: 'sameorigin' },
+  }));
   app.use((_req, res, next) => {
     res.set({
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'strict-origin-when-cross-origin',
       'Content-Security-Policy':
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
     });
@@ -59,6 +70,7 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
 
   const api = createApi(store, db, { clock, ...opts.api });
   app.use(api.router);
+  app.use((await import('./cases/router.ts')).casesRouter(db, dataDir, clock));
   app.use(pagesRouter(clock, { db, dataDir }));
   app.use((await import('./privacy/router.ts')).privacyRouter(clock));
   app.use((await import('./status/router.ts')).statusRouter(clock, { dataDir }));

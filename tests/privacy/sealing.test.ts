@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { caseLookupHash } from '../../publisher/case-lookup.ts';
 import { sha256File } from '../../publisher/files.ts';
 import { readManifest } from '../../publisher/release-reader.ts';
 import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
@@ -24,10 +25,12 @@ describe('sealing across releases (attack 5)', () => {
   let sealedCalls: string[];
   let sealedOffenses: string[];
   let presentBefore: boolean;
+  let lookupBefore: boolean;
+  let source: string;
 
   beforeAll(async () => {
     conn = await (await DuckDBInstance.create(':memory:')).connect();
-    const source = await demoDrop({ scale: 0.002 });
+    source = await demoDrop({ scale: 0.002 });
     const data = await tempDir('sealing');
     first = await runOnce(source, data);
     const [b1, b2] = ['20261030T020000Z', '20261031T020000Z'].map((b) => path.join(source, b));
@@ -42,6 +45,10 @@ describe('sealing across releases (attack 5)', () => {
     const callsBefore = await keys(first.releaseDir, "c911-call", "event_id");
     presentBefore = sealedCalls.every((id) => callsBefore.has(pseudonym("event_id", id)));
 
+    const lookupKey = (await readFile(path.join(data, 'lookup.key'), 'utf8')).trim();
+    const firstLookup = new Set((await conn.runAndReadAll(`SELECT lookup FROM read_parquet('${first.releaseDir}/datasets/nibr-offs/case-lookup.parquet')`)).getRowObjects().map((r) => String(r.lookup)));
+    const sealedReports = (await conn.runAndReadAll(`SELECT DISTINCT report_number AS r FROM read_csv('${b1}/rms_offenses.csv', all_varchar = true) WHERE offense_id IN (${sealedOffenses.map((i) => `'${i}'`).join(', ')})`)).getRowObjects();
+    lookupBefore = sealedReports.some((r) => firstLookup.has(caseLookupHash(lookupKey, String(r.r))));
     const b3 = path.join(source, '20261101T020000Z');
     await mkdir(b3);
     const seal = (file: string, key: string, ids: string[]) => conn.run(
@@ -79,6 +86,20 @@ describe('sealing across releases (attack 5)', () => {
     const rows = (await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${first.releaseDir}/datasets/c911-call/rows.parquet')`)).getRowObjects()[0];
     expect(calls.rowCount).toBe(Number(rows.n));
     for (const f of calls.files) expect(await sha256File(path.join(first.releaseDir, f.path)), f.path).toBe(f.sha256);
+  });
+
+  it('removes sealed cases from the case lookup of every release (I7)', async () => {
+    const key = (await readFile(path.join(path.dirname(path.dirname(first.releaseDir)), 'lookup.key'), 'utf8')).trim();
+    const reports = (await conn.runAndReadAll(`SELECT DISTINCT report_number AS r FROM read_csv('${source}/*/rms_offenses.csv', all_varchar = true)
+      WHERE offense_id IN (${sealedOffenses.map((i) => `'${i}'`).join(', ')})
+        AND report_number NOT IN (SELECT report_number FROM read_csv('${source}/*/rms_offenses.csv', all_varchar = true) WHERE offense_id NOT IN (${sealedOffenses.map((i) => `'${i}'`).join(', ')}))`)).getRowObjects().map((r) => String(r.r));
+    expect(reports.length).toBeGreaterThan(0);
+    for (const dir of [first.releaseDir, second.releaseDir]) {
+      const rows = (await conn.runAndReadAll(`SELECT lookup FROM read_parquet('${dir}/datasets/nibr-offs/case-lookup.parquet')`)).getRowObjects();
+      const hashes = new Set(rows.map((r) => String(r.lookup)));
+      for (const r of reports) expect(hashes.has(caseLookupHash(key, r)), `${dir} ${r}`).toBe(false);
+    }
+    expect(lookupBefore).toBe(true);
   });
 
   it('differencing the two releases finds no sealed record; the changelog gives only counts', async () => {

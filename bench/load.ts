@@ -1,0 +1,53 @@
+// HTTP load on loopback: autocannon for requests/s and latency percentiles of one URL, and a
+// streamed download for bulk throughput (bytes counted, body discarded).
+import autocannon from 'autocannon';
+import http from 'node:http';
+
+export interface LoadResult {
+  url: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Responses that were not 2xx, plus socket errors and timeouts. */
+  failures: number;
+  total: number;
+}
+
+/** `connections` concurrent keep-alive connections hammering `url` for `duration` seconds. */
+export async function loadTest(url: string, connections: number, duration: number): Promise<LoadResult> {
+  const r = await autocannon({ url, connections, duration, timeout: 30 });
+  return {
+    url,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    failures: r.non2xx + r.errors + r.timeouts,
+    total: r.requests.total,
+  };
+}
+
+/** One GET, checked for status 200 and returning its body (warm-up and sanity checks). */
+export function fetchText(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+/** Downloads `url` once, discarding the body; MB/s is 10^6 bytes per second. */
+export function download(url: string): Promise<{ bytes: number; seconds: number; mbPerSec: number; status: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    http.get(url, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => {
+        const seconds = (performance.now() - t0) / 1000;
+        resolve({ bytes, seconds, mbPerSec: bytes / 1e6 / seconds, status: res.statusCode ?? 0 });
+      });
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}

@@ -1,0 +1,278 @@
+// `npm run bench`: 15 years of a large city, end to end, against the floor of bare DuckDB.
+//   1. generate the CSV drop (demo-records)          5. API under load (autocannon, 50 connections)
+//   2. full refresh with the real CLI (phases, RSS)   6. the same SODA SQL straight on DuckDB
+//   3. the floor: one bare DuckDB script              7. bulk CSV download throughput
+//   4. incremental run with one day of changes        8. the table: measured vs target, PASS/MISS
+// Options: --years N (15) --scale F (1) --skip-generate --only api|refresh --root DIR (/tmp/bench-data)
+//          --duration S (15) --connections N (50). Results: ROOT/results.json and ROOT/results.md.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, realpath, rm, statfs, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Manifest } from '../publisher/manifest.ts';
+import { apiFloor, type FloorResult } from './api-floor.ts';
+import { writeIncrementalBatch } from './incremental.ts';
+import { download, fetchText, loadTest, type LoadResult } from './load.ts';
+import { runPhases, type Phase } from './phases.ts';
+import { runTimed, startChild, stopChild, vmHwm, type ProcResult } from './proc.ts';
+import { check, gb, markdownTable, ms, rps, secs, textTable, type Row } from './table.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BENCH_KEY = 'b'.repeat(64);
+const DATASET = 'c911-call';
+const END = '2026-11-23';
+
+interface Results {
+  machine?: { cpus: number; memGB: number; node: string; date: string };
+  generate?: { years: number; scale: number; seconds: number; rows: Record<string, number>; bytes: number };
+  full?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Phase[] };
+  floor?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Record<string, number> };
+  incremental?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Phase[]; batch: string; rows: Record<string, number> };
+  api?: { loads: Record<string, LoadResult>; notes: string[]; bulk: { bytes: number; seconds: number; mbPerSec: number }; rssCli: number | null; rssBench: number | null };
+  apiFloor?: Record<string, FloorResult>;
+}
+
+const { values: opt } = parseArgs({
+  options: {
+    years: { type: 'string', default: '15' },
+    scale: { type: 'string', default: '1' },
+    'skip-generate': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    root: { type: 'string', default: '/tmp/bench-data' },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+if (opt.only && !['api', 'refresh'].includes(opt.only)) throw new Error('--only must be api or refresh');
+const ROOT = path.resolve(opt.root!);
+const RECORDS = path.join(ROOT, 'records');
+const DATA = path.join(ROOT, 'data');
+const RESULTS = path.join(ROOT, 'results.json');
+const INCREMENTAL_MARK = path.join(ROOT, 'incremental-batch.txt');
+const years = Number(opt.years);
+const scale = Number(opt.scale);
+const duration = Number(opt.duration);
+const connections = Number(opt.connections);
+const env = { PUBLISHER_KEY: process.env.PUBLISHER_KEY ?? BENCH_KEY };
+const node = process.execPath;
+const step = (s: string) => process.stderr.write(`\n== ${s}\n`);
+
+const prior: Results = existsSync(RESULTS) ? JSON.parse(await readFile(RESULTS, 'utf8')) : {};
+const results: Results = opt.only ? prior : {};
+results.machine = { cpus: os.cpus().length, memGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
+const save = () => writeFile(RESULTS, JSON.stringify(results, null, 2));
+
+/** Load averages (1, 5, 15 min) after a step: above ~2 on this machine means other work competed. */
+const loadNow = () => os.loadavg().map((v) => Number(v.toFixed(1)));
+
+function mustSucceed(what: string, r: ProcResult): void {
+  if (r.code !== 0) throw new Error(`${what} failed with exit code ${r.code}: ${r.lines.slice(-5).map((l) => l.line).join(' | ')}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Removes the change batch an earlier bench run added, so the source is the generated drop. */
+async function removeIncremental(): Promise<void> {
+  if (!existsSync(INCREMENTAL_MARK)) return;
+  const batch = (await readFile(INCREMENTAL_MARK, 'utf8')).trim();
+  if (/^\d{8}T\d{6}Z$/.test(batch)) await rm(path.join(RECORDS, batch), { recursive: true, force: true });
+  await rm(INCREMENTAL_MARK, { force: true });
+}
+
+// 1. Generate the source drop (about 0.33 GB of CSV per year at scale 1; the run needs ~3x that).
+if (!opt['skip-generate'] && opt.only !== 'api') {
+  step(`1. generate ${years} years at scale ${scale} into ${RECORDS}`);
+  await mkdir(ROOT, { recursive: true });
+  const fs = await statfs(ROOT);
+  const needGB = years * scale * 1.4;
+  const freeGB = (fs.bavail * fs.bsize) / 1e9;
+  if (freeGB < needGB) throw new Error(`${ROOT}: ${freeGB.toFixed(0)} GB free, about ${needGB.toFixed(0)} GB needed`);
+  await rm(RECORDS, { recursive: true, force: true });
+  await rm(INCREMENTAL_MARK, { force: true });
+  const gen = await runTimed(node, ['bin/publisher.js', 'demo-records', '--out', RECORDS, '--years', String(years), '--scale', String(scale), '--end', END], { cwd: REPO, env, echo: false });
+  mustSucceed('demo-records', gen);
+  const summary = JSON.parse(gen.stdout.trim().split('\n').at(-1)!) as { rows: Record<string, number>; bytes: number };
+  results.generate = { years, scale, seconds: gen.seconds, rows: summary.rows, bytes: summary.bytes };
+  await writeFile(path.join(ROOT, 'generated.json'), JSON.stringify({ years, scale }));
+  process.stderr.write(`    ${JSON.stringify(summary.rows)}, ${(summary.bytes / 1e9).toFixed(2)} GB in ${secs(gen.seconds)}\n`);
+  await save();
+} else if (existsSync(path.join(ROOT, 'generated.json'))) {
+  const g = JSON.parse(await readFile(path.join(ROOT, 'generated.json'), 'utf8')) as { years: number; scale: number };
+  if (g.years !== years || g.scale !== scale) process.stderr.write(`note: ${RECORDS} holds ${g.years} years at scale ${g.scale}; reporting those\n`);
+}
+
+if (opt.only !== 'api') {
+  if (!existsSync(RECORDS)) throw new Error(`${RECORDS} does not exist: run without --skip-generate first`);
+  await removeIncremental();
+
+  // 2. Full refresh from an empty data directory, with the real CLI.
+  step('2. full refresh: publisher run --full');
+  await rm(DATA, { recursive: true, force: true });
+  const full = await runTimed(node, ['bin/publisher.js', 'run', '--source', RECORDS, '--data', DATA, '--full'], { cwd: REPO, env });
+  mustSucceed('full refresh', full);
+  results.full = { seconds: full.seconds, load: loadNow(), cpu: full.cpuSeconds, rss: full.peakRssBytes, phases: runPhases(full.lines, full.seconds) };
+  await save();
+
+  // 3. The floor: the same inputs and outputs, one bare DuckDB script.
+  step('3. floor: bare DuckDB script');
+  const floor = await runTimed(node, ['--import', 'tsx', 'bench/floor.ts', '--source', RECORDS, '--out', path.join(ROOT, 'floor')], { cwd: REPO, env });
+  mustSucceed('floor', floor);
+  const f = JSON.parse(floor.stdout.trim().split('\n').at(-1)!) as { phases: Record<string, number>; seconds: number };
+  results.floor = { seconds: floor.seconds, load: loadNow(), cpu: floor.cpuSeconds, rss: floor.peakRssBytes, phases: f.phases };
+  await rm(path.join(ROOT, 'floor'), { recursive: true, force: true });
+  await save();
+
+  // 4. One day of changes, then a run without --full.
+  step('4. incremental: one day of changes');
+  const inc = await writeIncrementalBatch(RECORDS);
+  await writeFile(INCREMENTAL_MARK, inc.batch);
+  process.stderr.write(`    batch ${inc.batch}: ${JSON.stringify(inc.rows)}\n`);
+  const incr = await runTimed(node, ['bin/publisher.js', 'run', '--source', RECORDS, '--data', DATA], { cwd: REPO, env });
+  mustSucceed('incremental run', incr);
+  results.incremental = { seconds: incr.seconds, load: loadNow(), cpu: incr.cpuSeconds, rss: incr.peakRssBytes, phases: runPhases(incr.lines, incr.seconds), batch: inc.batch, rows: inc.rows };
+  await save();
+}
+
+if (opt.only !== 'refresh') {
+  if (!existsSync(path.join(DATA, 'current'))) throw new Error(`${DATA}/current does not exist: run the refresh steps first`);
+  const releaseDir = path.join(DATA, 'current');
+  const manifest = JSON.parse(await readFile(path.join(releaseDir, 'manifest.json'), 'utf8')) as Manifest;
+  const ds = manifest.datasets.find((d) => d.id === DATASET)!;
+  const notes: string[] = [];
+  const soda = {
+    filtered: `/resource/${DATASET}.json?$where=${encodeURIComponent("priority=1 AND precinct='NORTH'")}&$limit=1000`,
+    group: `/resource/${DATASET}.json?$select=${encodeURIComponent('precinct,count(*)')}&$group=precinct`,
+  };
+  const pages = { page: `/datasets/${DATASET}`, svg: `/datasets/${DATASET}/charts/by-precinct.svg` };
+  const loads: Record<string, LoadResult> = {};
+  let children: ChildProcess[] = [];
+  try {
+    // 5a. Pages, charts and the bulk file on `publisher serve` itself.
+    step(`5. API under load: ${connections} connections, ${duration} s each`);
+    const port = await freePort();
+    const cli = await startChild(node, ['bin/publisher.js', 'serve', '--data', DATA, '--port', String(port)], { cwd: REPO, env, ready: /portal serving/, timeoutMs: 60_000 });
+    children.push(cli);
+    const base = `http://127.0.0.1:${port}`;
+    for (const [name, url] of Object.entries(pages)) {
+      const warm = await fetchText(base + url);
+      if (warm.status !== 200) throw new Error(`${url}: status ${warm.status}`);
+      process.stderr.write(`    ${name}: ${url}\n`);
+      loads[name] = await loadTest(base + url, connections, duration);
+    }
+    // 7. Bulk CSV, one download over loopback (the file is in the page cache after the run).
+    step('7. bulk CSV download');
+    const bulk = await download(`${base}/datasets/${DATASET}/rows.csv`);
+    if (bulk.status !== 200) throw new Error(`rows.csv: status ${bulk.status}`);
+    process.stderr.write(`    ${(bulk.bytes / 1e6).toFixed(0)} MB in ${secs(bulk.seconds)}\n`);
+    const rssCli = await vmHwm(cli.pid!);
+    await stopChild(cli);
+    children = [];
+
+    // 5b. SODA queries on the same app with the API rate limits raised (bench/serve.ts).
+    const port2 = await freePort();
+    const benchServer = await startChild(node, ['--import', 'tsx', 'bench/serve.ts', '--data', DATA, '--port', String(port2)], { cwd: REPO, env, ready: /bench portal serving/, timeoutMs: 60_000 });
+    children.push(benchServer);
+    const base2 = `http://127.0.0.1:${port2}`;
+    const works = await fetchText(base2 + soda.filtered);
+    if (works.status !== 200) {
+      notes.push(`$where answered ${works.status} (${works.body.slice(0, 120)}); used plain filters ?priority=1&precinct=NORTH instead`);
+      soda.filtered = `/resource/${DATASET}.json?priority=1&precinct=NORTH&$limit=1000`;
+    }
+    for (const [name, url] of Object.entries(soda)) {
+      const warm = await fetchText(base2 + url);
+      if (warm.status !== 200) throw new Error(`${url}: status ${warm.status}: ${warm.body.slice(0, 200)}`);
+      process.stderr.write(`    ${name}: ${decodeURIComponent(url)} (${Buffer.byteLength(warm.body)} bytes)\n`);
+      loads[name] = await loadTest(base2 + url, connections, duration);
+    }
+    const rssBench = await vmHwm(benchServer.pid!);
+    await stopChild(benchServer);
+    children = [];
+    results.api = { loads, notes, bulk, rssCli, rssBench };
+    await save();
+
+    // 6. The same SODA SQL straight on DuckDB, same concurrency.
+    step('6. API floor: the SODA SQL on bare DuckDB');
+    const queries = [soda.filtered, soda.group].map((u) => u.slice(u.indexOf('?') + 1));
+    const floors = await apiFloor(await realpath(releaseDir), ds, manifest.createdAt, queries, { concurrency: connections, duration, poolSize: 8, threads: '4' });
+    results.apiFloor = { filtered: floors[0], group: floors[1] };
+    await save();
+  } finally {
+    for (const c of children) await stopChild(c);
+  }
+}
+
+// 8. The table.
+step('8. results');
+const rows: Row[] = [];
+const r = results;
+if (r.full && r.floor) {
+  const ratio = r.full.seconds / r.floor.seconds;
+  const cpu = (v: number | null | undefined) => (v ? ` (${v.toFixed(0)} CPU s)` : '');
+  rows.push(check('1. full refresh, end to end (publisher run --full)', secs(r.full.seconds) + cpu(r.full.cpu), `<= 1.5x floor (${secs(1.5 * r.floor.seconds)})`, ratio <= 1.5));
+  rows.push(check('3. floor: bare DuckDB script', secs(r.floor.seconds) + cpu(r.floor.cpu), '-', null));
+  rows.push(check('1/3. full refresh / floor', `${ratio.toFixed(2)}x`, '<= 1.5x', ratio <= 1.5));
+  if (r.full.cpu && r.floor.cpu) {
+    rows.push(check('1/3. same, in CPU seconds (user+sys)', `${r.full.cpu.toFixed(0)} / ${r.floor.cpu.toFixed(0)} = ${(r.full.cpu / r.floor.cpu).toFixed(2)}x`, '-', null));
+  }
+}
+if (r.incremental) {
+  const n = Object.values(r.incremental.rows).reduce((a, b) => a + b, 0);
+  const cpu = r.incremental.cpu ? ` (${r.incremental.cpu.toFixed(0)} CPU s)` : '';
+  rows.push(check(`2. incremental run (${n.toLocaleString('en-US')} changed rows)`, secs(r.incremental.seconds) + cpu, '<= 10 s', r.incremental.seconds <= 10));
+}
+if (r.api) {
+  const L = r.api.loads;
+  const fail = (l: LoadResult) => (l.failures ? ` (${l.failures} failed of ${l.total})` : '');
+  const fl = L.filtered;
+  const ff = r.apiFloor?.filtered;
+  rows.push(check('4. SODA filtered $limit=1000: p99', ms(fl.p99) + fail(fl), '<= 150 ms', fl.p99 <= 150 && !fl.failures));
+  rows.push(check('4. SODA filtered: throughput (p50)', `${rps(fl.rps)} (p50 ${ms(fl.p50)})`, '-', null));
+  if (ff) {
+    rows.push(check('5. floor: same SQL on DuckDB, 50 promises', `${rps(ff.rps)} (p50 ${ms(ff.p50)}, p99 ${ms(ff.p99)})`, '-', null));
+    rows.push(check('4/5. SODA filtered / floor throughput', `${(fl.rps / ff.rps).toFixed(2)}`, '>= 0.5', fl.rps / ff.rps >= 0.5));
+  }
+  const g = L.group;
+  const gf = r.apiFloor?.group;
+  rows.push(check('4. SODA $group by precinct', `${rps(g.rps)}, p50 ${ms(g.p50)}, p99 ${ms(g.p99)}${fail(g)}`, '-', null));
+  if (gf) rows.push(check('5. floor for $group; ratio', `${rps(gf.rps)}; ${(g.rps / gf.rps).toFixed(2)}`, '-', null));
+  for (const [name, label] of [['page', '4. dataset page /datasets/c911-call'], ['svg', '4. chart SVG by-precinct.svg']] as const) {
+    const l = L[name];
+    rows.push(check(label, `${rps(l.rps)}, p99 ${ms(l.p99)}${fail(l)}`, '>= 2,000 req/s', l.rps >= 2000 && !l.failures));
+  }
+  rows.push(check('6. bulk CSV rows.csv over loopback', `${r.api.bulk.mbPerSec.toFixed(0)} MB/s (${(r.api.bulk.bytes / 1e9).toFixed(2)} GB)`, '>= 100 MB/s', r.api.bulk.mbPerSec >= 100));
+}
+const limit = 6e9;
+const rss: [string, number | null | undefined][] = [
+  ['7. peak RSS: full refresh run', r.full?.rss],
+  ['7. peak RSS: incremental run', r.incremental?.rss],
+  ['7. peak RSS: server (publisher serve)', r.api?.rssCli],
+  ['7. peak RSS: server (SODA load)', r.api?.rssBench],
+];
+for (const [label, v] of rss) if (v !== undefined) rows.push(check(label, gb(v), '<= 6 GB', v === null ? null : v <= limit));
+if (r.floor) rows.push(check('7. peak RSS: floor script', gb(r.floor.rss), '-', null));
+
+const phaseLines = (title: string, phases: Phase[] | Record<string, number> | undefined) => {
+  if (!phases) return '';
+  const list = Array.isArray(phases) ? phases : Object.entries(phases).map(([phase, seconds]) => ({ phase, seconds }));
+  return `\n${title}\n${list.map((p) => `  ${secs(p.seconds).padStart(8)}  ${p.phase}`).join('\n')}\n`;
+};
+const loads = (['full', 'floor', 'incremental'] as const).filter((k) => r[k]?.load).map((k) => `${k} ${r[k]!.load!.join('/')}`);
+const loadLine = loads.length ? `load average (1/5/15 min) after: ${loads.join('; ')}\n` : '';
+const notes = r.api?.notes.length ? `\nnotes:\n${r.api.notes.map((n) => `  - ${n}`).join('\n')}\n` : '';
+const gen = r.generate ? `data: ${r.generate.years} years at scale ${r.generate.scale}: ${JSON.stringify(r.generate.rows)}, ${(r.generate.bytes / 1e9).toFixed(2)} GB CSV, generated in ${secs(r.generate.seconds)}\n` : '';
+const machine = `machine: ${r.machine!.cpus} CPUs, ${r.machine!.memGB} GiB, Node ${r.machine!.node}\n`;
+const text = `${machine}${gen}${loadLine}\n${textTable(rows)}\n${phaseLines('full refresh phases:', r.full?.phases)}${phaseLines('floor phases:', r.floor?.phases)}${phaseLines('incremental phases:', r.incremental?.phases)}${notes}`;
+process.stdout.write(`${text}\n`);
+await writeFile(path.join(ROOT, 'results.md'), `${machine}\n${gen}\n${markdownTable(rows)}\n\n\`\`\`${text}\`\`\`\n`);
+await save();
