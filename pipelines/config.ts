@@ -26,6 +26,8 @@ export const Config = z.object({
   /** The rule catalog and dataset definitions; the ones shipped in this repository by default. */
   catalogDir: z.string().optional(),
   datasetsDir: z.string().optional(),
+  /** DuckDB's memory budget for staging; larger work spills to DATA/staging/tmp. */
+  stagingMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/).default('4GB'),
   /** Releases kept on disk. */
   keepReleases: z.number().int().min(1).default(5),
   /** Demo records generated when the source folder is empty. */

@@ -66,13 +66,14 @@ function selectDatasets(all: LoadedDataset[], only: string[] | undefined): Loade
  * Staging persists between runs, so a run only applies what is new. A file that cannot be opened,
  * or one from before incremental loading, is rebuilt from the source (`full`).
  */
-async function openStaging(dataDir: string, log: Logger): Promise<{ db: DuckDBInstance; conn: DuckDBConnection; full: boolean }> {
+async function openStaging(dataDir: string, memoryLimit: string, log: Logger): Promise<{ db: DuckDBInstance; conn: DuckDBConnection; full: boolean }> {
   const dir = path.join(dataDir, 'staging');
-  await mkdir(dir, { recursive: true });
+  await mkdir(path.join(dir, 'tmp'), { recursive: true });
   const file = path.join(dir, 'staging.duckdb');
   const fresh = !existsSync(file);
+  const options = { memory_limit: memoryLimit, temp_directory: path.join(dir, 'tmp') };
   try {
-    const db = await DuckDBInstance.create(file);
+    const db = await DuckDBInstance.create(file, options);
     const conn = await db.connect();
     const tables = (await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name IN ('_applied_batches', '_source_watermarks')`)).getRowObjects();
     return { db, conn, full: !fresh && tables.length === 0 };
@@ -80,7 +81,7 @@ async function openStaging(dataDir: string, log: Logger): Promise<{ db: DuckDBIn
     log.warn(`staging ${file} could not be opened (${(err as Error).message}); rebuilding it from the source`);
     await rm(file, { force: true });
     await rm(`${file}.wal`, { force: true });
-    const db = await DuckDBInstance.create(file);
+    const db = await DuckDBInstance.create(file, options);
     return { db, conn: await db.connect(), full: true };
   }
 }
@@ -124,7 +125,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const minCell = Number(catalog.rules.get('X7')?.steps[0]?.params.minCell ?? 11);
 
     // 3. Stage the source records (quarantining bad rows).
-    staging = await openStaging(config.dataDir, log);
+    staging = await openStaging(config.dataDir, config.stagingMemoryLimit, log);
     const tables = [...new Set(selected.map((d) => d.def.source))] as TableName[];
     const loads = await stageSource(staging.conn, o, tables, Boolean(o.full) || staging.full);
 

@@ -12,6 +12,7 @@ import type { DatasetManifest } from '../../publisher/manifest.ts';
 import { toArrowIpc } from '../api/arrow.ts';
 import { DEFAULT_RATE_LIMITS, appToken, conditional, cors, jsonErrors, rateLimits, strongEtag, type RateLimitOptions } from '../api/http.ts';
 import { catalog, viewMetadata } from '../api/metadata.ts';
+import { ResponseCache } from '../api/response-cache.ts';
 import { openApiDocument } from '../api/openapi.ts';
 import { apiPage } from '../api/page.ts';
 import { DEFAULT_SQL_LIMITS, SqlError, SqlSandbox, jsonRows, type SqlLimits, type SqlResult } from '../api/sql-sandbox.ts';
@@ -124,6 +125,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
   const maxConcurrent = opts.sql?.maxConcurrent ?? 2;
   const soqlTimeoutMs = opts.soqlTimeoutMs ?? 30_000;
   const clock = opts.clock ?? (() => new Date());
+  const answers = new ResponseCache();
 
   const API_PATHS = ['/resource', '/api', '/data.json'];
   r.use(API_PATHS, cors());
@@ -176,6 +178,12 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
       throw err;
     }
     const sql = renderSql(compiled, format);
+    const cacheKey = JSON.stringify([format, sql, compiled.params.values.map(String)]);
+    const cached = answers.get(ctx.id, cacheKey);
+    if (cached) {
+      res.set(cached.headers);
+      return res.end(cached.body);
+    }
     let body: string;
     try {
       body = await db.text(sql, compiled.params.values, compiled.params.types, soqlTimeoutMs);
@@ -186,10 +194,17 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
       return sodaError(res, 400, 'query.soql.invalid', msg);
     }
     if (format === 'csv') body = `${csvHeader(compiled)}\n${body}${body ? '\n' : ''}`;
-    res.setHeader('Content-Type', CONTENT_TYPES[format]);
-    res.setHeader('X-SODA2-Fields', headerJson(compiled.outputs.map((o) => o.name)));
-    res.setHeader('X-SODA2-Types', headerJson(compiled.outputs.map((o) => sodaTypeName(o.type))));
-    res.end(Buffer.from(body, 'utf8'));
+    const answer = {
+      body: Buffer.from(body, 'utf8'),
+      headers: {
+        'Content-Type': CONTENT_TYPES[format],
+        'X-SODA2-Fields': headerJson(compiled.outputs.map((o) => o.name)),
+        'X-SODA2-Types': headerJson(compiled.outputs.map((o) => sodaTypeName(o.type))),
+      },
+    };
+    answers.set(ctx.id, cacheKey, answer);
+    res.set(answer.headers);
+    res.end(answer.body);
   });
   r.all('/resource/*rest', (_req, res) => sodaError(res, 404, 'not_found', 'Unknown resource'));
 

@@ -56,6 +56,9 @@ const DOWNLOAD_TYPES: Record<FileManifest['format'], string> = {
   json: 'application/json; charset=utf-8',
 };
 
+const PAGE_TTL_MS = 60_000;
+const datasetPages = new Map<string, { html: string; at: number }>();
+
 function sendHtml(res: Response, status: number, page: string): void {
   res.status(status).set('Content-Type', 'text/html; charset=utf-8').send(page);
 }
@@ -106,6 +109,11 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
     const found = resolve(res, req.params.id, clock());
     if (!found) return;
     const { ctx, ds } = found;
+    // The page changes only with the release, the host asked for, and relative times ("3 minutes
+    // ago", the next run): kept for a minute.
+    const pageKey = `${ctx.id}|${ds.id}|${originOf(req)}`;
+    const kept = datasetPages.get(pageKey);
+    if (kept && clock().getTime() - kept.at < PAGE_TTL_MS) return sendHtml(res, 200, kept.html);
     const charts: RenderedChart[] = await Promise.all(
       ds.charts.map(async (entry) => {
         const [artifact, svg] = await Promise.allSettled([ctx.chart(ds, entry.id), ctx.svg(ds, entry.id)]);
@@ -119,7 +127,10 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
         };
       }),
     );
-    sendHtml(res, 200, datasetPage(ctx.manifest, ds, charts, clock(), { baseUrl: originOf(req) }));
+    const page = datasetPage(ctx.manifest, ds, charts, clock(), { baseUrl: originOf(req) });
+    if (datasetPages.size > 200) datasetPages.clear();
+    datasetPages.set(pageKey, { html: page, at: clock().getTime() });
+    sendHtml(res, 200, page);
   });
 
   r.get('/datasets/:id/:file', async (req, res, next) => {
