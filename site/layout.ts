@@ -48,6 +48,7 @@ ul.downloads{padding-left:1.2rem}
 .change-up{color:#8a1c1c}.change-down{color:#0a5c2b}
 details{margin:.25rem 0 .75rem}details pre{white-space:pre-wrap;word-break:break-word;background:#f2f4f7;padding:.5rem;border-radius:4px;font-size:.85rem}
 summary{cursor:pointer;color:#0b4fa3}
+main pre{max-width:100%;white-space:pre-wrap;word-break:break-word;background:#f2f4f7;padding:.5rem;border-radius:4px;font-size:.85rem}
 pre.snippet{white-space:pre-wrap;word-break:break-all;background:#f2f4f7;padding:.5rem;border-radius:4px;font-size:.85rem}
 .vega-view{position:relative;min-height:2rem}
 .vega-view svg{max-width:100%;height:auto}

@@ -62,6 +62,13 @@ const PAGES = [
   { name: 'surveillance-technology', path: '/surveillance/license-plate-readers' },
   { name: 'fees', path: '/fees/body-worn-video?minutes=12.5&redaction=targeted-video&redaction=whole-screen&people=2&videos=1&requester=general' },
   { name: 'fees-errors', path: '/fees/body-worn-video?minutes=&people=0' },
+  { name: 'privacy-catalog', path: '/privacy' },
+  { name: 'privacy-rule', path: '/privacy/rules/C4' },
+  { name: 'privacy-report', path: '/privacy/report' },
+  { name: 'case-lookup', path: '/cases?report=2099-00000000' },
+  { name: 'status', path: '/status' },
+  { name: 'changelog', path: '/datasets/c911-call/changelog' },
+  { name: 'api', path: '/api' },
   { name: 'not-found', path: '/nope' },
 ] as const;
 
