@@ -6,6 +6,8 @@ process.env.TZ = 'UTC';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // Slow crash, fault and load trials: `npm run test:resilience` (vitest.resilience.config.ts).
+    exclude: ['**/node_modules/**', 'tests/resilience/**'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

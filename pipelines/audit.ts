@@ -29,5 +29,12 @@ export async function appendAudit(dataDir: string, action: AuditEntry['action'],
 
 export async function readAudit(dataDir: string): Promise<AuditEntry[]> {
   const text = await readFile(path.join(dataDir, AUDIT_FILE), 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+  // A torn last line (the process killed mid-append) is skipped, as in the run history.
+  return text.split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as AuditEntry];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -170,7 +170,8 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
   const existing = new Set(await readdir(root));
   for (let i = 2; existing.has(releaseId); i++) releaseId = `${releaseIdFor(o.now)}-${i}`;
   const tmp = path.join(root, `.tmp-${releaseId}-${process.pid}`);
-  await mkdir(tmp, { recursive: true });
+  // Not recursive: on a read-only filesystem a recursive mkdir reports ENOENT instead of EROFS.
+  await mkdir(tmp);
   try {
     // 1. Datasets produced by this run.
     const fresh = new Map<string, DatasetManifest>();

@@ -5,7 +5,7 @@
 // cannot read other files, load extensions, attach databases or change settings. Only one
 // statement of type SELECT is run (DuckDB's own parser decides), with a row cap and a time limit
 // (conn.interrupt() from a timer).
-import { DuckDBInstance, DuckDBTypeId, StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, StatementType, VARCHAR, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 import type { ReleaseContext } from '../release-store.ts';
 
 export interface SqlLimits {
@@ -129,6 +129,7 @@ export class SqlSandbox {
     if (!READ_KEYWORDS.has(first)) {
       throw new SqlError(400, `Only read-only SELECT (or WITH ... SELECT) queries are allowed, not ${first.toUpperCase()}`);
     }
+    await refuseFunctions(sql);
     const extracted = await conn.extractStatements(sql);
     if (extracted.count === 0) throw new SqlError(400, 'No SQL statement given');
     if (extracted.count > 1) throw new SqlError(400, 'Only one statement is allowed');
@@ -157,6 +158,30 @@ export class SqlSandbox {
     this.closed = true;
     this.instance.closeSync();
   }
+}
+
+/**
+ * Functions the endpoint refuses, found by DuckDB's own parser (json_serialize_sql) anywhere in
+ * the statement: generators and list/string expanders that can exhaust memory in one row (DuckDB's
+ * memory_limit does not bound them), and introspection that reveals settings and server paths.
+ * A denylist is defence in depth, not a proof; the time limit and row cap still apply.
+ */
+const REFUSED_FUNCTIONS = /^(range|generate_series|generate_subscripts|repeat|lpad|rpad|printf|format|list_.*|array_.*|unnest|flatten|string_split.*|str_split.*|regexp_split.*|split|string_to_array|duckdb_.*|pragma_.*|current_setting|getenv|which_secret|read_.*|glob|parquet_.*|sniff_csv|query|query_table|enumerate|arrow_scan.*|checkpoint|force_checkpoint)$/i;
+
+let parser: Promise<DuckDBConnection> | null = null;
+
+async function refuseFunctions(sql: string): Promise<void> {
+  parser ??= DuckDBInstance.create(':memory:', { memory_limit: '64MB', threads: '1', enable_external_access: 'false' }).then((db) => db.connect());
+  const conn = await parser;
+  const reader = await conn.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR)) AS j', [sql], [VARCHAR]);
+  const json = JSON.parse(String(reader.getRows()[0][0])) as { error?: boolean };
+  if (json.error) return; // not parseable: the real prepare reports DuckDB's own message
+  const refused = new Set<string>();
+  JSON.stringify(json, (key, value) => {
+    if (key === 'function_name' && typeof value === 'string' && REFUSED_FUNCTIONS.test(value)) refused.add(value.toLowerCase());
+    return value;
+  });
+  if (refused.size) throw new SqlError(400, `Function not allowed in the SQL endpoint: ${[...refused].join(', ')}`);
 }
 
 /** Statements may start with these (DuckDB's FROM-first and VALUES are SELECTs too). */

@@ -341,9 +341,12 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
         res.setHeader('Content-Type', 'application/vnd.apache.arrow.stream');
         res.end(Buffer.from(toArrowIpc(result)));
       } else if (format === 'csv') {
-        const rows = jsonRows(result).map((row) => row.map((v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v)));
+        // Text a spreadsheet would run as a formula gets a leading apostrophe (as in the bulk CSV).
+        const cell = (v: unknown) => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+        const text = result.columns.map((c) => c.type === 'VARCHAR');
+        const rows = jsonRows(result).map((row) => row.map((v, i) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : text[i] ? cell(v) : v)));
         res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-        res.end(stringify([result.columns.map((c) => c.name), ...rows]));
+        res.end(stringify([result.columns.map((c) => cell(c.name)), ...rows]));
       } else {
         res.setHeader('Content-Type', 'application/json;charset=utf-8');
         res.end(JSON.stringify({ ok: true, columns: result.columns, rows: jsonRows(result), truncated: result.truncated, rowCap: sqlLimits.rowCap }));

@@ -25,6 +25,13 @@ function textOf(o: Output): string {
   }
 }
 
+/** A spreadsheet runs a cell starting with = + - @ (or tab, CR) as a formula: text gets a leading apostrophe, as in the bulk CSV (publisher/export.ts). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+function csvText(o: Output): string {
+  const v = textOf(o);
+  return o.type === 'text' ? `(CASE WHEN regexp_matches(${v}, '^[=+\\-@\\t\\r]') THEN '''' || ${v} ELSE ${v} END)` : v;
+}
+
 /** One `"key":value` JSON member, NULL when the value is absent (concat_ws then skips it). */
 function member(c: Compiled, o: Output): string {
   const key = c.params.add(`${JSON.stringify(o.name)}:`, VARCHAR);
@@ -42,7 +49,7 @@ export function renderSql(c: Compiled, format: SodaFormat): string {
     return `SELECT '[' || coalesce(string_agg(${objectSql(c, c.outputs)}, ',' ORDER BY ${order}), '') || ']' FROM (${c.sql}) __i`;
   }
   if (format === 'csv') {
-    const cells = c.outputs.map((o) => `coalesce('"' || replace(${textOf(o)}, '"', '""') || '"', '')`);
+    const cells = c.outputs.map((o) => `coalesce('"' || replace(${csvText(o)}, '"', '""') || '"', '')`);
     const line = cells.length ? cells.join(` || ',' || `) : `''`;
     return `SELECT coalesce(string_agg(${line}, chr(10) ORDER BY ${order}), '') FROM (${c.sql}) __i`;
   }
@@ -60,5 +67,5 @@ export function renderSql(c: Compiled, format: SodaFormat): string {
 
 /** The CSV header line for a compiled query (Socrata quotes every field). */
 export function csvHeader(c: Compiled): string {
-  return c.outputs.map((o) => `"${o.name.replace(/"/g, '""')}"`).join(',');
+  return c.outputs.map((o) => `"${(FORMULA_START.test(o.name) ? `'${o.name}` : o.name).replace(/"/g, '""')}"`).join(',');
 }
