@@ -6,6 +6,7 @@
 // - quarantine line numbers: a value failure's line is its record number in the file (header =
 //   1), counting the rejected records before it.
 
+import { open } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TableSpec } from '../contract.ts';
 import type { HeaderMapping } from './csv-header.ts';
@@ -35,6 +36,29 @@ function columnSql(idx: number, codes: Record<string, string> | undefined): stri
   const entries = Object.entries(codes ?? {});
   if (entries.length === 0) return c;
   return `CASE ${c} ${entries.map(([from, to]) => `WHEN ${sqlString(from)} THEN ${sqlString(to)}`).join(' ')} ELSE ${c} END`;
+}
+
+/**
+ * A file cut off in the middle of a row (a transfer that died): no final line break, and its last
+ * record is too short or unterminated. The whole load fails, so the batch is not marked applied
+ * and a complete re-delivery under the same name is read.
+ */
+async function refuseCutOffFile(conn: DuckDBConnection, file: StageFile, rejectsTable: string, records: number): Promise<void> {
+  const handle = await open(file.path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return;
+  } finally {
+    await handle.close();
+  }
+  const torn = await count(conn, `SELECT count(*) FROM ${ident(rejectsTable)} WHERE line = ${records + 1}
+    AND regexp_matches(lower(error_type), 'missing|unquoted|quote')`);
+  if (torn > 0) {
+    throw new Error(`${file.path}: cut off in the middle of a row (record ${records + 1} is incomplete and the file has no final line break); batch ${file.batch} is not applied — re-deliver the complete file`);
+  }
 }
 
 export async function readCsvFiles(
@@ -68,6 +92,7 @@ export async function readCsvFiles(
         FROM ${ident(rj)} GROUP BY line`);
       const total = await count(conn, `SELECT count(*) FROM ${ident(tables.raw)}`);
       const rejected = await count(conn, `SELECT count(*) FROM ${ident(tables.rejects)} WHERE _b = ${file.ordinal}`);
+      await refuseCutOffFile(conn, file, rj, total - rows + rejected);
       rowsPerBatch.set(file.batch, total - rows + rejected);
       rows = total;
       onFileDone(i + 1);
