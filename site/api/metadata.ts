@@ -1,21 +1,10 @@
 // Socrata metadata shapes: /api/views/{id}.json (sodapy get_metadata) and /api/catalog/v1
 // (sodapy datasets()). Built from the release manifest only.
 import type { DatasetManifest, Manifest, PublishedType } from '../../publisher/manifest.ts';
+import { sodaType } from '../db.ts';
 
-export function dataTypeName(t: PublishedType): string {
-  switch (t) {
-    case 'number':
-    case 'integer':
-      return 'number';
-    case 'boolean':
-      return 'checkbox';
-    case 'timestamp':
-    case 'date':
-      return 'floating_timestamp';
-    default:
-      return 'text';
-  }
-}
+/** Socrata's dataTypeName for a published type: the same mapping as the X-SODA2-Types header. */
+export const dataTypeName = (t: PublishedType): string => sodaType(t);
 
 const epochSeconds = (iso: string): number | null => {
   const t = Date.parse(iso);
