@@ -16,7 +16,7 @@ import { startServer } from '../site/server.ts';
 import { renderReleasePages } from '../site/render-pages.ts';
 import { rulesCommand, RulesUsageError } from './rules-command.ts';
 import { rollback as rollbackRelease } from '../pipelines/rollback.ts';
-import { appendAudit } from '../pipelines/audit.ts';
+import { appendAudit, readAudit } from '../pipelines/audit.ts';
 
 const USAGE = `publisher: an open-data publisher for police records
 
@@ -29,6 +29,8 @@ usage:
       stage what is new in the source (--full: everything), apply the privacy rules, publish a release
   publisher serve [--data DIR] [--port N]
       serve the portal from the published releases
+  publisher audit [--data DIR] [--json]
+      the audit log of admin actions (manual runs, rule approvals, rollbacks), for the privacy office
   publisher rollback [--data DIR] [--to RELEASE]
       serve an earlier retained release again (the one before the current one by default)
   publisher status [--data DIR] [--json]
@@ -144,6 +146,14 @@ async function rules(args: string[]): Promise<void> {
   await rulesCommand(args, config, { catalogDir: config.catalogDir, datasetsDir: config.datasetsDir });
 }
 
+async function audit(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } });
+  const entries = await readAudit((await configFrom(values)).dataDir);
+  if (values.json) return void process.stdout.write(`${JSON.stringify(entries)}\n`);
+  for (const e of entries) process.stdout.write(`${e.at}  ${e.action.padEnd(13)} ${e.actor.padEnd(10)} ${JSON.stringify(e.details)}\n`);
+  if (!entries.length) log.info('the audit log is empty');
+}
+
 async function rollback(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' }, to: { type: 'string' } } });
   const config = await configFrom(values);
@@ -158,7 +168,7 @@ async function status(args: string[]): Promise<void> {
   process.stdout.write(values.json ? `${JSON.stringify(statusJson(report))}\n` : statusText(report));
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start, rules, rollback, status };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start, rules, rollback, status, audit };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

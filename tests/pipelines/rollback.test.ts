@@ -1,6 +1,7 @@
 // `publisher rollback`: back to a retained release, audited; refuses what is not retained.
 import { readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readAudit } from '../../pipelines/audit.ts';
 import { rollback } from '../../pipelines/rollback.ts';
@@ -19,5 +20,9 @@ describe('rollback', () => {
     await expect(rollback(data)).rejects.toThrow(/no earlier release/);
     await expect(rollback(data, '19990101T000000Z')).rejects.toThrow(/not retained/);
     expect((await rollback(data, second.releaseId)).to).toBe(second.releaseId);
+    // The privacy office reads the log with `publisher audit`.
+    const out = spawnSync(process.execPath, [path.resolve('bin/publisher.js'), 'audit', '--json', '--data', data], { encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout).map((e: { action: string }) => e.action)).toEqual(['rollback', 'rollback']);
   });
 });
