@@ -8,7 +8,7 @@ import { SiteDb } from './db.ts';
 import { errorPage, notFoundPage } from './pages/errors.ts';
 import { ReleaseStore } from './release-store.ts';
 import { createApi, type ApiOptions } from './routes/api.ts';
-import { jsonError } from './routes/common.ts';
+import { errorStatus, jsonError } from './routes/common.ts';
 import { pagesRouter } from './routes/pages.ts';
 
 export interface AppOptions {
@@ -81,10 +81,7 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { status?: number; statusCode?: number };
-    const given = e?.status ?? e?.statusCode;
-    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
-    if (status === 500) console.error(`site: ${req.method} ${req.originalUrl} failed:`, err);
+    const status = errorStatus(err, req);
     if (res.headersSent) {
       req.socket.destroy();
       return;

@@ -1,5 +1,6 @@
 // HTTP conventions shared by the API routes: CORS (with preflight), strong ETags derived from the
 // release id and the request URL, Last-Modified / 304, app tokens, rate limits, error bodies.
+import { errorStatus } from '../routes/common.ts';
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -114,10 +115,7 @@ export function rateLimits(o: RateLimitOptions, tooMany: (req: Request, res: Res
 /** Express error middleware for a router: JSON errors instead of the site's HTML pages. */
 export function jsonErrors(send: (req: Request, res: Response, status: number, message: string) => void) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { status?: number; statusCode?: number; type?: string };
-    const given = e?.status ?? e?.statusCode;
-    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
-    if (status === 500) console.error(`site: ${req.method} ${req.originalUrl} failed:`, err);
+    const status = errorStatus(err, req);
     if (res.headersSent) {
       req.socket.destroy();
       return;

@@ -36,3 +36,12 @@ export function originOf(req: Request): string {
   const safeHost = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) ? host : 'localhost';
   return `${req.protocol === 'https' ? 'https' : 'http'}://${safeHost}`;
 }
+
+/** The status an error maps to (4xx kept, anything else 500, which is logged on stderr). */
+export function errorStatus(err: unknown, req: Request): number {
+  const e = err as { status?: number; statusCode?: number };
+  const given = e?.status ?? e?.statusCode;
+  const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
+  if (status === 500) console.error(`site: ${req.method} ${req.originalUrl} failed:`, err);
+  return status;
+}
