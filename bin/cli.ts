@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../pipelines/config.ts';
 import { generateDemoRecords } from '../pipelines/demo/generate.ts';
+import { BATCH_NAME } from '../pipelines/sources/csv-drop.ts';
 import { systemClock } from '../pipelines/io.ts';
 import { stderrLogger, stderrProgress } from '../pipelines/progress.ts';
 import { runPipelines } from '../pipelines/run.ts';
@@ -108,7 +109,7 @@ async function serve(args: string[]): Promise<void> {
 
 async function hasBatches(dir: string): Promise<boolean> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.some((n) => /^\d{8}T\d{6}Z$/.test(n));
+  return names.some((n) => BATCH_NAME.test(n));
 }
 
 async function start(args: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 // Reading published releases: which one is current, and its manifest and chart artifacts.
 // This is the only door the site uses into the data directory.
-import { readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ChartArtifact, CURRENT_LINK, MANIFEST_FILE, Manifest, RELEASES_DIR } from './manifest.ts';
 
@@ -19,6 +19,21 @@ export async function currentReleaseId(dataDir: string): Promise<string | null> 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+}
+
+/** A release directory's name: its UTC time, with -N when two runs share a second. */
+export const RELEASE_ID = /^\d{8}T\d{6}Z(-\d+)?$/;
+
+/** The retained release ids in DATA/releases, oldest first (ids sort by time); none when absent. */
+export async function listReleaseIds(dataDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(path.join(dataDir, RELEASES_DIR));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.filter((n) => RELEASE_ID.test(n)).sort();
 }
 
 export function releaseDir(dataDir: string, releaseId: string): string {

@@ -17,7 +17,7 @@ import {
   CURRENT_LINK, MANIFEST_FILE, RELEASES_DIR,
   type ChartManifest, type ColumnManifest, type DatasetManifest, type Manifest, type RunReport,
 } from './manifest.ts';
-import type { OpenRelease } from './release-reader.ts';
+import { listReleaseIds, type OpenRelease } from './release-reader.ts';
 
 export interface DatasetToPublish {
   meta: Pick<DatasetManifest, 'id' | 'slug' | 'name' | 'description' | 'category' | 'keywords' | 'schedule' | 'sourceTable' | 'rowKey'>;
@@ -131,7 +131,7 @@ export async function cleanTemporary(dataDir: string): Promise<string[]> {
   const links = (await readdir(dataDir).catch(() => [] as string[])).filter((n) => n.startsWith(`.${CURRENT_LINK}-`));
   for (const n of links) await rm(path.join(dataDir, n), { force: true });
   // Work files of an interrupted sealing pass (X6 across releases).
-  for (const release of (await readdir(root).catch(() => [] as string[])).filter((n) => /^\d{8}T/.test(n))) {
+  for (const release of await listReleaseIds(dataDir)) {
     for (const entry of await readdir(path.join(root, release), { recursive: true, withFileTypes: true }).catch(() => [])) {
       if (entry.name.startsWith('.sealing-') || entry.name.startsWith(`.${MANIFEST_FILE}.`)) {
         await rm(path.join(entry.parentPath, entry.name), { recursive: true, force: true });
@@ -151,7 +151,7 @@ export async function switchCurrent(dataDir: string, releaseId: string): Promise
 
 async function prune(dataDir: string, keep: number, current: string): Promise<void> {
   const root = path.join(dataDir, RELEASES_DIR);
-  const ids = (await readdir(root)).filter((n) => /^\d{8}T\d{6}Z/.test(n)).sort();
+  const ids = await listReleaseIds(dataDir);
   for (const id of ids.slice(0, Math.max(0, ids.length - keep))) {
     if (id === current) continue;
     // Renamed out of the retained set first: a run killed mid-delete must not leave a half-deleted

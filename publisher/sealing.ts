@@ -3,12 +3,12 @@
 // files renamed over the old, Parquet last) and its manifest rewritten last, with only a count
 // of removals. Chart aggregates are left as published: counts, never identities.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
 import { exportDataset } from './export.ts';
 import { MANIFEST_FILE, RELEASES_DIR, type Manifest } from './manifest.ts';
-import { readManifest } from './release-reader.ts';
+import { listReleaseIds, readManifest } from './release-reader.ts';
 
 export interface SealedKeys {
   datasetId: string;
@@ -76,7 +76,7 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
 /** Removes sealed rows from every retained release other than `currentId`. */
 export async function sealRetainedReleases(conn: DuckDBConnection, dataDir: string, currentId: string, sealed: SealedKeys[]): Promise<SealingResult[]> {
   const root = path.join(dataDir, RELEASES_DIR);
-  const ids = (await readdir(root)).filter((n) => /^\d{8}T\d{6}Z/.test(n) && n !== currentId).sort();
+  const ids = (await listReleaseIds(dataDir)).filter((n) => n !== currentId);
   const results: SealingResult[] = [];
   for (const releaseId of ids) {
     const dir = path.join(root, releaseId);

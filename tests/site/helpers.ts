@@ -1,6 +1,6 @@
 // Test helper: run the portal in-process on an ephemeral port (app.listen(0)) and fetch from it.
 import type { AddressInfo } from 'node:net';
-import { closeApp, createApp } from '../../site/app.ts';
+import { closeApp, createApp, type AppOptions } from '../../site/app.ts';
 
 export interface Running {
   url: string;
@@ -8,8 +8,8 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function runApp(dataDir: string, clock?: () => Date): Promise<Running> {
-  const app = await createApp({ dataDir, clock });
+export async function runApp(dataDir: string, clock?: () => Date, extra: Omit<AppOptions, 'dataDir' | 'clock'> = {}): Promise<Running> {
+  const app = await createApp({ dataDir, clock, ...extra });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

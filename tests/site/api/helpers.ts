@@ -1,31 +1,15 @@
 // Test helpers for the researchers' API: the portal in-process with API options (low limits), a
 // reference DuckDB over a release's Parquet files, and Socrata-style value normalisation.
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { closeApp, createApp } from '../../../site/app.ts';
+import { runApp, type Running } from '../helpers.ts';
 import type { ApiOptions } from '../../../site/routes/api.ts';
 
-export interface Running {
-  url: string;
-  get(path: string, init?: RequestInit): Promise<Response>;
-  close(): Promise<void>;
-}
+export type { Running } from '../helpers.ts';
 
-export async function runApi(dataDir: string, api?: ApiOptions): Promise<Running> {
-  const app = await createApp({ dataDir, api });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    get: (p, init) => fetch(url + p, init),
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await closeApp(app);
-    },
-  };
+/** The portal in-process with API options (tests set low limits). */
+export function runApi(dataDir: string, api?: ApiOptions): Promise<Running> {
+  return runApp(dataDir, undefined, { api });
 }
 
 /** Query string from pairs, encoded the way requests' / httr's URL encoders do it. */
