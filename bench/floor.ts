@@ -1,7 +1,7 @@
 // The floor for a full refresh: the same inputs and outputs as `publisher run --full`, done by one
 // bare DuckDB script (no per-row JS): read every batch's CSVs, cast to contract types, upsert by key
 // (newest updated_at, then later batch), apply the compiled rule SQL (HMAC pseudonyms, hundred
-// blocks, row filters, X8), COPY the same Parquet/CSV/JSON files and the chart aggregates.
+// blocks, row filters, X8), COPY the same Parquet/CSV/JSON files (with the product's exportSteps) and the chart aggregates.
 // Left out on purpose (the product's extra work): value validation and quarantine, the X3 scan,
 // the run report counts, SHA-256 of the files, metadata. Run as a child process:
 //   node --import tsx bench/floor.ts --source DIR --out DIR   (prints {phases, seconds} as JSON)
@@ -17,6 +17,7 @@ import { loadPublisherKey } from '../pipelines/key.ts';
 import { mapHeader, readCsvHeader } from '../pipelines/sources/csv-header.ts';
 import { fieldCastSql } from '../pipelines/sources/csv-sql.ts';
 import { chartSql } from '../publisher/aggregates.ts';
+import { exportSteps } from '../publisher/export.ts';
 import type { ColumnManifest } from '../publisher/manifest.ts';
 import { loadCatalog } from '../rules/catalog.ts';
 import { compileDataset, type CompiledDataset } from '../rules/compile.ts';
@@ -37,15 +38,6 @@ export function bareShapeSql(c: CompiledDataset): string {
   const items = head.slice(selectAt).split(',\n  ').filter((s) => !/ AS "__touched_[^"]+"$/.test(s));
   return `${head.slice(0, selectAt)}${items.join(',\n  ')}${from}`;
 }
-
-/** The CSV/JSON cell expressions of publisher/export.ts, restated. */
-function csvCell(c: ColumnManifest): string {
-  const col = ident(c.name);
-  if (c.type === 'timestamp') return `strftime(${col}, '%Y-%m-%dT%H:%M:%S') AS ${col}`;
-  if (c.type === 'text') return `CASE WHEN regexp_matches(${col}, '^[=+\\-@\\t\\r]') THEN '''' || ${col} ELSE ${col} END AS ${col}`;
-  return col;
-}
-const jsonCell = (c: ColumnManifest) => (c.type === 'timestamp' ? `strftime(${ident(c.name)}, '%Y-%m-%dT%H:%M:%S.%g') AS ${ident(c.name)}` : ident(c.name));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { source: { type: 'string' }, out: { type: 'string' }, threads: { type: 'string' } } });
@@ -111,15 +103,11 @@ async function main(): Promise<void> {
     const def = datasets[i].def;
     const dir = path.join(out, 'datasets', def.id);
     await mkdir(path.join(dir, 'charts'), { recursive: true });
-    const columns = c.columns as ColumnManifest[];
-    const from = `FROM ${ident(c.table)} ORDER BY ${ident(def.rowKey)}`;
-    const names = columns.map((col) => ident(col.name)).join(', ');
-    await conn.run(`COPY (SELECT ${names} ${from}) TO ${literal(path.join(dir, 'rows.parquet'))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
-    lap('export parquet');
-    await conn.run(`COPY (SELECT ${columns.map(csvCell).join(', ')} ${from}) TO ${literal(path.join(dir, 'rows.csv'))} (FORMAT csv, HEADER true)`);
-    lap('export csv');
-    await conn.run(`COPY (SELECT ${columns.map(jsonCell).join(', ')} ${from}) TO ${literal(path.join(dir, 'rows.json'))} (FORMAT json, ARRAY true)`);
-    lap('export json');
+    // The product's own COPY statements (sorted once into Parquet; CSV and JSON from that file).
+    for (const step of exportSteps(c.table, c.columns as ColumnManifest[], def.rowKey, dir)) {
+      await conn.run(step.sql);
+      lap(`export ${step.format}`);
+    }
     for (const chart of def.charts) {
       await conn.run(`COPY (${chartSql(c.table, chart)}) TO ${literal(path.join(dir, 'charts', `${chart.id}.json`))} (FORMAT json, ARRAY true)`);
     }
