@@ -13,7 +13,7 @@ import { loadCatalog, type Catalog } from '../rules/catalog.ts';
 import { compileDataset, type CompiledDataset } from '../rules/compile.ts';
 import { ident } from '../rules/sql.ts';
 import type { Config } from './config.ts';
-import type { TableName } from './contract.ts';
+import { stagingTable, type TableName } from './contract.ts';
 import { appendRun, type RunRecord } from './history.ts';
 import type { Clock, Logger, Progress } from './io.ts';
 import { loadLookupKey, loadPublisherKey } from './key.ts';
@@ -86,9 +86,22 @@ async function openStaging(dataDir: string, memoryLimit: string, log: Logger): P
   }
 }
 
+/**
+ * The clock staging stamps `_loaded_at` with: never at or before a row already staged, even if the
+ * system clock went back, so "loaded since the last shaping" (pipelines/shape.ts) misses nothing.
+ */
+async function loadClock(conn: DuckDBConnection, tables: TableName[], clock: Clock): Promise<Clock> {
+  let floor = 0;
+  for (const t of tables) {
+    const r = await conn.runAndReadAll(`SELECT epoch_ms(max(_loaded_at)) AS ms FROM ${ident(stagingTable(t))}`).catch(() => null);
+    floor = Math.max(floor, Number(r?.getRowObjects()[0].ms ?? 0));
+  }
+  return () => new Date(Math.max(clock().getTime(), floor + 1));
+}
+
 async function stageSource(conn: DuckDBConnection, o: RunOptions, tables: TableName[], full: boolean): Promise<Record<string, TableLoadReport>> {
   const { config, log, progress } = o;
-  const common = { tables, full, log, progress, clock: o.clock, mapping: config.mappingFile };
+  const common = { tables, full, log, progress, clock: await loadClock(conn, tables, o.clock), mapping: config.mappingFile };
   if (config.source === 'postgres') {
     return loadPostgres(conn, { ...common, connection: postgresConnectionFromEnv(o.env ?? process.env), schema: config.postgresSchema });
   }
@@ -127,15 +140,16 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     // 3. Stage the source records (quarantining bad rows).
     staging = await openStaging(config.dataDir, config.stagingMemoryLimit, log);
     const tables = [...new Set(selected.map((d) => d.def.source))] as TableName[];
-    const loads = await stageSource(staging.conn, o, tables, Boolean(o.full) || staging.full);
+    const fullLoad = Boolean(o.full) || staging.full;
+    const loads = await stageSource(staging.conn, o, tables, fullLoad);
 
     // 4. Apply the rules: one published table per dataset, with its counts.
     const reports: Record<string, RunReport> = {};
     for (const [i, c] of compiled.entries()) {
       progress(`apply rules ${selected[i].def.slug}`, i, compiled.length);
-      reports[c.datasetId] = await shapeDataset(staging.conn, c, loads[selected[i].def.source]);
-      const r = reports[c.datasetId];
-      log.info(`${selected[i].def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published`);
+      const { report: r, reshaped } = await shapeDataset(staging.conn, c, loads[selected[i].def.source], { full: fullLoad });
+      reports[c.datasetId] = r;
+      log.info(`${selected[i].def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published (${reshaped} shaped this run)`);
     }
 
     // The case status lookup (I7), for datasets that offer one.

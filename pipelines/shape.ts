@@ -1,14 +1,89 @@
-// Materializes a compiled dataset in staging: the published table, X8 post-processing, and the
-// counts of the run report (rows read, quarantined, withheld and touched by each rule).
+// Materializes a compiled dataset in staging: the shaped rows, the published table, X8
+// post-processing, and the counts of the run report (rows read, quarantined, withheld and touched
+// by each rule).
+// Shaping is incremental. shaped_<dataset> (persistent) holds every staged row through the rules,
+// withheld rows flagged with the rule that withholds them. A run reshapes only the rows loaded
+// since the last shaping plus the rows withheld then (an embargo lifts as time passes); it
+// reshapes everything on a full run, or when the compiled rules, definition or key differ from
+// the ones the table was shaped with (fingerprint). The published table is the shaped rows not
+// withheld, with windows (block points: one new row can move its block's point) evaluated over
+// them (rules/lift.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RunReport } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
-import { ident } from '../rules/sql.ts';
+import { ident, literal } from '../rules/sql.ts';
 import type { TableLoadReport } from './sources/csv-drop.ts';
+
+const STATE_DDL = `CREATE TABLE IF NOT EXISTS _shaped_state (dataset_id VARCHAR PRIMARY KEY, fingerprint VARCHAR, through TIMESTAMPTZ)`;
 
 export async function count(conn: DuckDBConnection, sql: string): Promise<Record<string, number | null>> {
   const [row] = (await conn.runAndReadAll(sql)).getRowObjects();
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : Number(v)]));
+}
+
+/** The persistent table of a dataset's shaped rows (published and withheld). */
+export function shapedTable(datasetId: string): string {
+  return `shaped_${datasetId.replace(/-/g, '_')}`;
+}
+
+async function objectType(conn: DuckDBConnection, name: string): Promise<'table' | 'view' | null> {
+  const where = `database_name <> 'temp' AND schema_name = 'main' AND table_name = ${literal(name)}`;
+  if (Number((await count(conn, `SELECT count(*) AS n FROM duckdb_tables() WHERE ${where}`)).n)) return 'table';
+  if (Number((await count(conn, `SELECT count(*) AS n FROM duckdb_views() WHERE ${where.replace('table_name', 'view_name')}`)).n)) return 'view';
+  return null;
+}
+
+/** The instant the shaped table is current through, if it can be updated in place; null to rebuild. */
+async function reusableThrough(conn: DuckDBConnection, compiled: CompiledDataset, full: boolean): Promise<string | null> {
+  if (full || (await objectType(conn, shapedTable(compiled.datasetId))) !== 'table') return null;
+  const rows = (await conn.runAndReadAll(
+    `SELECT fingerprint, strftime(timezone('UTC', through), '%Y-%m-%dT%H:%M:%S.%fZ') AS through FROM _shaped_state WHERE dataset_id = ${literal(compiled.datasetId)}`,
+  )).getRowObjects();
+  const state = rows[0] as { fingerprint: string; through: string | null } | undefined;
+  return state && state.fingerprint === compiled.fingerprint && state.through ? state.through : null;
+}
+
+/** Brings shaped_<dataset> up to date with staging; returns how many rows were (re)shaped. */
+export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDataset, full: boolean): Promise<number> {
+  await conn.run(STATE_DDL);
+  const shaped = ident(shapedTable(compiled.datasetId));
+  const stg = ident(compiled.sourceTable);
+  const pk = ident(compiled.sourceKey);
+  const through = await reusableThrough(conn, compiled, full);
+  const now = (await conn.runAndReadAll(`SELECT strftime(timezone('UTC', max(_loaded_at)), '%Y-%m-%dT%H:%M:%S.%fZ') AS t FROM ${stg}`)).getRowObjects()[0].t as string | null;
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    let reshaped: number;
+    if (through === null) {
+      await conn.run(`CREATE OR REPLACE TABLE ${shaped} AS ${compiled.shapeRowsSql('TRUE')}`);
+      reshaped = Number((await count(conn, `SELECT count(*) AS n FROM ${shaped}`)).n);
+    } else {
+      const since = `CAST(${literal(through)} AS TIMESTAMPTZ)`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE _shape_delta AS ${compiled.shapeRowsSql(
+        `_loaded_at > ${since} OR _loaded_at IS NULL OR ${pk} IN (SELECT __src_key FROM ${shaped} WHERE __withheld IS NOT NULL)`)}`);
+      await conn.run(`DELETE FROM ${shaped} WHERE __src_key IN (SELECT __src_key FROM _shape_delta)`);
+      await conn.run(`INSERT INTO ${shaped} SELECT * FROM _shape_delta`);
+      reshaped = Number((await count(conn, 'SELECT count(*) AS n FROM _shape_delta')).n);
+      await conn.run('DROP TABLE _shape_delta');
+    }
+    await conn.run(`INSERT OR REPLACE INTO _shaped_state VALUES (${literal(compiled.datasetId)}, ${literal(compiled.fingerprint)},
+      ${now === null ? 'NULL' : `CAST(${literal(now)} AS TIMESTAMPTZ)`})`);
+    await conn.run('COMMIT');
+    return reshaped;
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/** The published table: shaped rows not withheld, published columns and touched flags only. */
+async function publishShaped(conn: DuckDBConnection, compiled: CompiledDataset): Promise<void> {
+  const table = ident(compiled.table);
+  const kind = await objectType(conn, compiled.table);
+  if (kind) await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${table}`);
+  const select = compiled.publishSql(shapedTable(compiled.datasetId));
+  // A table, not a view: windows are evaluated once, and post-processing (X8) updates it in place.
+  await conn.run(`CREATE TABLE ${table} AS ${select}`);
 }
 
 /** X8: runs the post-processing steps and measures the k achieved. */
@@ -24,20 +99,25 @@ export async function applyPost(conn: DuckDBConnection, compiled: CompiledDatase
   return result;
 }
 
-export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDataset, load: TableLoadReport): Promise<RunReport> {
-  const table = compiled.table;
-  await conn.run(`CREATE OR REPLACE TABLE ${ident(table)} AS ${compiled.shapeSql}`);
+/** Shapes and publishes a dataset in staging; `reshaped` counts the rows run through the rules. */
+export async function shapeDataset(
+  conn: DuckDBConnection, compiled: CompiledDataset, load: TableLoadReport, opts: { full: boolean },
+): Promise<{ report: RunReport; reshaped: number }> {
+  const reshaped = await updateShaped(conn, compiled, opts.full);
+  await publishShaped(conn, compiled);
   const kAnonymity = await applyPost(conn, compiled);
   const rules = [...new Set(compiled.touchedColumns.map((t) => t.rule))];
   const sums = rules.map((r) => `coalesce(sum(CAST(${ident(`__touched_${r}`)} AS INTEGER)), 0) AS ${ident(r)}`);
-  const [touchedRow] = (await conn.runAndReadAll(`SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(table)}`)).getRowObjects();
-  const [withheldRow] = (await conn.runAndReadAll(compiled.withheldSql)).getRowObjects();
-  const withheldByRule = Object.fromEntries(compiled.rowRules.map((r) => [r, Number(withheldRow[r])]));
+  const [touchedRow] = (await conn.runAndReadAll(`SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(compiled.table)}`)).getRowObjects();
+  const byRule = (await conn.runAndReadAll(
+    `SELECT __withheld AS rule, count(*) AS n FROM ${ident(shapedTable(compiled.datasetId))} WHERE __withheld IS NOT NULL GROUP BY ALL`,
+  )).getRowObjects();
+  const withheldByRule = Object.fromEntries(compiled.rowRules.map((r) => [r, Number(byRule.find((b) => b.rule === r)?.n ?? 0)]));
   const published = Number(touchedRow.published);
-  const staged = Number(withheldRow.rows_total);
+  const staged = Number((await count(conn, `SELECT count(*) AS n FROM ${ident(compiled.sourceTable)}`)).n);
   const withheld = Object.values(withheldByRule).reduce((a, b) => a + b, 0);
   if (staged !== published + withheld) throw new Error(`${compiled.datasetId}: counts do not reconcile (${staged} staged ≠ ${published} published + ${withheld} withheld)`);
-  return {
+  const report: RunReport = {
     rowsRead: staged + load.quarantined,
     quarantined: load.quarantined,
     withheldByRule,
@@ -46,5 +126,5 @@ export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDat
     unknownColumns: load.unknownColumns,
     kAnonymity,
   };
+  return { report, reshaped };
 }
-

@@ -1,13 +1,15 @@
 // Compiles a dataset definition and the rule catalog into the SQL that turns a staging table into
 // publishable rows. Pure: definition, catalog and keys in; SQL and column metadata out. It refuses
 // (throws, naming the file and field) any definition that would publish an unprotected field.
+import { createHash } from 'node:crypto';
 import type { DatasetDef } from '../datasets/schema.ts';
 import { tableSpec, stagingTable } from '../pipelines/contract.ts';
 import type { Catalog } from './catalog.ts';
 import { derivation } from './derivations.ts';
 import { technique } from './registry.ts';
 import { ruleAppliesTo, type Rule, type RuleStep } from './schema.ts';
-import { ident } from './sql.ts';
+import { LiftedColumn, liftedTouched, touchedSql } from './lift.ts';
+import { ident, literal } from './sql.ts';
 import type { FieldInfo, PostProcess } from './techniques/types.ts';
 import { DefinitionError } from './yaml-file.ts';
 
@@ -37,6 +39,22 @@ export interface CompiledDataset {
   shapeSql: string;
   /** SELECT of one row: `rows_total` and, per row rule, the rows it withheld (first rule wins). */
   withheldSql: string;
+  /**
+   * Stage one of incremental shaping: SELECT over the staged rows matching `where` (a predicate on
+   * staging columns), withheld ones included: `__src_key` (the staged primary key), the row-local
+   * published columns, the stored inputs of windowed columns, stage-one touched flags, and
+   * `__withheld` (the first row rule that withholds the row, NULL when published).
+   */
+  shapeRowsSql(where: string): string;
+  /** Stage two: SELECT of the published columns and `__touched_<RULE>` flags over that table; the same rows as shapeSql. */
+  publishSql(shapedTable: string): string;
+  /** The staging table's primary key (`__src_key` of shapeRowsSql). */
+  sourceKey: string;
+  /**
+   * SHA-256 of everything that decides how a staged row is shaped (SQL with the run's clock left
+   * out, which includes the pseudonym key): equal fingerprints shape a row the same way.
+   */
+  fingerprint: string;
   columns: CompiledColumn[];
   touchedColumns: { rule: string; column: string }[];
   rowRules: string[];
@@ -101,7 +119,11 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
   const reads = new Map<string, string[]>();
   const touched: { rule: string; column: string; sql: string }[] = [];
   const columnSql = new Map<string, string>();
+  const stored = new Map<string, string>();
+  const lifted: LiftedColumn[] = [];
+  const rowSelects: string[] = [];
   const selects = def.columns.map((col, i) => {
+    const lift = new LiftedColumn(col.name, stored);
     const field = fields.get(col.from) ?? fail(`columns.${i}.from`, `unknown field "${col.from}" of ${def.source}`);
     reads.set(col.name, argsOf.get(col.from) ?? [col.from]);
     let expr = ident(col.from);
@@ -114,15 +136,20 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
       for (const step of steps) {
         const t = technique(step.technique);
         const before = expr;
-        expr = t.column!({ expr, field, outputType: col.type, params: step.params, ref, secretHex: opts.secretHex, timezone: opts.timezone });
+        const ctx = { expr, field, outputType: col.type, params: step.params, ref, secretHex: opts.secretHex, timezone: opts.timezone };
+        expr = t.column!(ctx);
         t.protects.forEach((s) => protectedBy.add(s));
-        touched.push({ rule: id, column: col.name, sql: `CAST(${before} AS VARCHAR) IS DISTINCT FROM CAST(${expr} AS VARCHAR)` });
+        touched.push({ rule: id, column: col.name, sql: touchedSql(before, expr) });
+        lift.step(id, t, ctx, before, expr);
       }
     });
     if (PROTECTED.has(field.sensitivity) && !protectedBy.has(field.sensitivity) && !col.rules.some((r) => disabled.has(r))) {
       fail(`columns.${i}`, `column "${col.name}" reads ${field.sensitivity} field "${col.from}" without a rule that protects it`);
     }
     columnSql.set(col.name, expr);
+    lifted.push(lift);
+    const rowSelect = lift.rowSelect(expr);
+    if (rowSelect) rowSelects.push(rowSelect);
     return `${expr} AS ${ident(col.name)}`;
   });
 
@@ -186,6 +213,19 @@ FROM src`;
     if (!fields.has(field)) fail('caseLookup', `unknown field "${field}"`);
     return `WITH base AS (${base}), src AS (SELECT * FROM base WHERE ${where}) SELECT DISTINCT ${expr} AS published, ${ident(field)} AS raw FROM src`;
   };
+  // Incremental shaping: stage one per staged row (windows' inputs stored, see rules/lift.ts),
+  // withheld rows with the first rule that withholds them; stage two over the published rows.
+  const liftedFlags = liftedTouched(lifted);
+  const withheldCase = `CASE ${keeps.map((k) => `WHEN (${k.sql}) IS NOT TRUE THEN ${literal(k.rule)}`).join(' ')} END`;
+  const storedSelects = [...stored].map(([name, sql]) => `${sql} AS ${ident(name)}`);
+  const shapeRowsSql = (filter: string): string => `WITH base AS (SELECT *${derivedSql.map((d) => `, ${d}`).join('')} FROM ${ident(src)} WHERE ${filter}),
+  src AS (SELECT * FROM base WHERE ${where})
+SELECT ${[`${ident(source.primaryKey)} AS __src_key`, ...rowSelects, ...storedSelects, ...liftedFlags.rowSelects, 'CAST(NULL AS VARCHAR) AS __withheld'].join(',\n  ')}
+FROM src${keeps.length ? `
+UNION ALL BY NAME
+SELECT ${ident(source.primaryKey)} AS __src_key, CAST(${withheldCase} AS VARCHAR) AS __withheld FROM base WHERE (${where}) IS NOT TRUE` : ''}`;
+  const publishSql = (shaped: string): string =>
+    `SELECT ${[...lifted.map((l) => l.publishSelect()), ...liftedFlags.publishSelects].join(',\n  ')}\nFROM ${ident(shaped)} WHERE __withheld IS NULL`;
   const sealedFieldSql = (field: string): string | null =>
     seals.length ? `WITH base AS (${base}) SELECT DISTINCT ${ident(field)} AS raw FROM base WHERE NOT (${seals.map((k) => `(${k.sql})`).join(' AND ')})` : null;
   return {
@@ -196,6 +236,10 @@ FROM src`;
     sourceTable: src,
     shapeSql,
     withheldSql,
+    shapeRowsSql,
+    publishSql,
+    sourceKey: source.primaryKey,
+    fingerprint: createHash('sha256').update(`shape v1\n${shapeRowsSql('TRUE')}\n${publishSql('shaped')}`.replaceAll(opts.nowIso, '<now>')).digest('hex'),
     columns: def.columns.map((c) => ({ name: c.name, title: c.title, type: c.type, description: c.description, rules: c.rules })),
     touchedColumns: touched.map(({ rule, column }) => ({ rule, column })),
     rowRules: keeps.map((k) => k.rule),

@@ -16,12 +16,13 @@ export const blockPoint = defineTechnique({
   summary: 'Replaces exact coordinates with one fixed point per hundred block, snapped to a grid.',
   params: Params,
   protects: ['exact_location'],
-  column(ctx) {
+  windowColumn(ctx) {
     const c = ctx.params.cellDegrees;
-    const block = hundredBlockSql(ctx.ref(ctx.params.addressField));
-    const mean = `avg(${ctx.expr}) OVER (PARTITION BY ${block})`;
-    return `CASE WHEN ${ctx.expr} IS NULL OR (${block}) IS NULL THEN NULL
-      ELSE round((floor(${mean} / ${c}) + 0.5) * ${c}, 6) END`;
+    return {
+      locals: { block: hundredBlockSql(ctx.ref(ctx.params.addressField)) },
+      final: (l) => `CASE WHEN ${l('value')} IS NULL OR ${l('block')} IS NULL THEN NULL
+      ELSE round((floor(avg(${l('value')}) OVER (PARTITION BY ${l('block')}) / ${c}) + 0.5) * ${c}, 6) END`,
+    };
   },
   describe: (p) => `one point per block of "${p.addressField}": centre of a ${p.cellDegrees}° grid cell`,
 });

@@ -9,7 +9,9 @@ export const groupIndex = defineTechnique({
   summary: 'Replaces a person id with its position within one incident, so people cannot be followed across incidents.',
   params: Params,
   protects: ['direct', 'record_id'],
-  column: (ctx) =>
-    `CASE WHEN ${ctx.expr} IS NULL THEN NULL ELSE dense_rank() OVER (PARTITION BY ${ctx.ref(ctx.params.groupBy)} ORDER BY ${ctx.expr}) END`,
+  windowColumn: (ctx) => ({
+    locals: { group: ctx.ref(ctx.params.groupBy) },
+    final: (l) => `CASE WHEN ${l('value')} IS NULL THEN NULL ELSE dense_rank() OVER (PARTITION BY ${l('group')} ORDER BY ${l('value')}) END`,
+  }),
   describe: (p) => `numbered 1, 2, … within each ${p.groupBy}`,
 });

@@ -16,10 +16,15 @@ export const kGroupGuard = defineTechnique({
   summary: 'Publishes a value only where at least k distinct people share the same group.',
   params: Params,
   protects: ['quasi'],
-  column(ctx) {
-    const by = ctx.params.groupBy.map(ctx.ref).join(', ');
-    const size = `count(DISTINCT ${ctx.ref(ctx.params.distinct)}) OVER (PARTITION BY ${by})`;
-    return `CASE WHEN ${size} >= ${ctx.params.k} THEN ${ctx.expr} ELSE NULL END`;
+  windowColumn(ctx) {
+    const groups = Object.fromEntries(ctx.params.groupBy.map((g, i) => [`group${i}`, ctx.ref(g)]));
+    return {
+      locals: { ...groups, distinct: ctx.ref(ctx.params.distinct) },
+      final: (l) => {
+        const size = `count(DISTINCT ${l('distinct')}) OVER (PARTITION BY ${Object.keys(groups).map(l).join(', ')})`;
+        return `CASE WHEN ${size} >= ${ctx.params.k} THEN ${l('value')} ELSE NULL END`;
+      },
+    };
   },
   describe: (p) => `withheld unless at least ${p.k} distinct ${p.distinct} share ${p.groupBy.join(', ')}`,
 });

@@ -63,6 +63,25 @@ export interface PostProcess {
   minKSql: string;
 }
 
+/**
+ * A column step with a window over rows, split in two: row-local SQL values (over the staged
+ * row, through ctx.expr and ctx.ref), and the column's SQL given a reference to each of them and
+ * to `value`, the column's value before the step.
+ */
+export interface WindowColumn {
+  locals: Record<string, string>;
+  final(local: (name: string) => string): string;
+}
+
+/** A window step as one expression over the staged row (the step's `column`). */
+export function inlineWindow(w: WindowColumn, expr: string): string {
+  return w.final((name) => (name === 'value' ? expr : `(${w.locals[name] ?? missingLocal(name)})`));
+}
+
+function missingLocal(name: string): never {
+  throw new Error(`window step refers to unknown local "${name}"`);
+}
+
 export interface Technique<P = any> {
   name: string;
   /** One sentence for the privacy office: what this technique does. */
@@ -72,6 +91,12 @@ export interface Technique<P = any> {
   protects: readonly Sensitivity[];
   /** Column transform: returns the new SQL of the column. */
   column?(ctx: ColumnContext<P>): string;
+  /**
+   * Column transform that reads other rows (a window). The compiler either inlines it (`column`,
+   * see inlineWindow) or stores its row-local values with each shaped row and evaluates the window
+   * over the published rows (incremental shaping, rules/lift.ts).
+   */
+  windowColumn?(ctx: ColumnContext<P>): WindowColumn;
   /** Row filter: returns a predicate that is true for rows to keep. */
   keepRow?(ctx: RowContext<P>): string;
   /** Post-processing of the materialized published table (X8). */
@@ -82,6 +107,8 @@ export interface Technique<P = any> {
   describe(params: P): string;
 }
 
+/** A technique; a window step gets its inline `column` form from `windowColumn`. */
 export function defineTechnique<P>(t: Technique<P>): Technique<P> {
-  return t;
+  const window = t.windowColumn;
+  return window && !t.column ? { ...t, column: (ctx) => inlineWindow(window(ctx), ctx.expr) } : t;
 }

@@ -89,11 +89,26 @@ export async function insertRows(duck: Duck, table: TableName, rows: Record<stri
   }
 }
 
-/** Runs a compiled dataset: published rows and the withheld counts (as numbers). */
+/** Rows as sorted canonical JSON lines, for comparing two queries that may order rows differently. */
+function canonical(rows: Record<string, unknown>[]): string[] {
+  const line = (r: Record<string, unknown>) =>
+    JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k]]), (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return rows.map(line).sort();
+}
+
+/**
+ * Runs a compiled dataset: published rows and the withheld counts (as numbers). Every call also
+ * checks that the two-stage form of incremental shaping (shapeRowsSql, then publishSql over its
+ * table) publishes exactly the same rows, flags and withheld counts.
+ */
 export async function runCompiled(duck: Duck, c: CompiledDataset) {
   const rows = await duck.all(c.shapeSql);
   const [w] = await duck.all(c.withheldSql);
   const withheld = Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Number(v)]));
+  await duck.run(`CREATE OR REPLACE TEMP TABLE two_stage AS ${c.shapeRowsSql('TRUE')}`);
+  expect(canonical(await duck.all(c.publishSql('two_stage'))), 'two-stage shaping = shapeSql').toEqual(canonical(rows));
+  const byRule = await duck.all('SELECT __withheld AS rule, count(*) AS n FROM two_stage WHERE __withheld IS NOT NULL GROUP BY ALL');
+  for (const rule of c.rowRules) expect(Number(byRule.find((b) => b.rule === rule)?.n ?? 0), `withheld by ${rule}`).toBe(withheld[rule]);
   return { rows, withheld };
 }
 
