@@ -224,8 +224,10 @@ SELECT ${[`${ident(source.primaryKey)} AS __src_key`, ...rowSelects, ...storedSe
 FROM src${keeps.length ? `
 UNION ALL BY NAME
 SELECT ${ident(source.primaryKey)} AS __src_key, CAST(${withheldCase} AS VARCHAR) AS __withheld FROM base WHERE (${where}) IS NOT TRUE` : ''}`;
+  const windows = lifted.map((l) => l.windowSelect()).filter((w): w is string => w !== null);
   const publishSql = (shaped: string): string =>
-    `SELECT ${[...lifted.map((l) => l.publishSelect()), ...liftedFlags.publishSelects].join(',\n  ')}\nFROM ${ident(shaped)} WHERE __withheld IS NULL`;
+    `SELECT ${[...lifted.map((l) => l.publishSelect()), ...liftedFlags.publishSelects].join(',\n  ')}
+FROM (SELECT *${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL)`;
   const sealedFieldSql = (field: string): string | null =>
     seals.length ? `WITH base AS (${base}) SELECT DISTINCT ${ident(field)} AS raw FROM base WHERE NOT (${seals.map((k) => `(${k.sql})`).join(' AND ')})` : null;
   return {

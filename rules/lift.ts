@@ -16,6 +16,8 @@ export function touchedSql(before: string, after: string): string {
 export class LiftedColumn {
   /** Stage-two SQL, once a window step was met; until then the column is row-local. */
   private publish: string | null = null;
+  /** The window step's SQL over stored values, computed once per row in stage two as `__wv_<column>`. */
+  private window: string | null = null;
   private readonly rowTouched: { rule: string; sql: string }[] = [];
   private readonly publishTouched: { rule: string; sql: string }[] = [];
 
@@ -33,22 +35,34 @@ export class LiftedColumn {
     }
     if (this.publish === null) {
       const w = t.windowColumn!(ctx);
-      const name = (local: string) => `__w_${this.column}_${local}`;
-      this.stored.set(name('value'), before);
-      for (const [local, sql] of Object.entries(w.locals)) this.stored.set(name(local), sql);
-      this.publish = w.final((local) => ident(name(local)));
-      this.publishTouched.push({ rule, sql: touchedSql(ident(name('value')), this.publish) });
+      const names = new Map([['value', this.store(`__w_${this.column}_value`, before)]]);
+      for (const [local, sql] of Object.entries(w.locals)) names.set(local, this.store(`__w_${this.column}_${local}`, sql));
+      this.window = w.final((local) => ident(names.get(local) ?? local));
+      this.publish = ident(`__wv_${this.column}`);
+      this.publishTouched.push({ rule, sql: touchedSql(ident(names.get('value')!), this.publish) });
       return;
     }
     if (t.windowColumn) throw new Error(`column "${this.column}": a second window step after the first one is not supported`);
     // After the window: the step reads the stage-two value and raw fields stored as __in_<field>.
-    const stagedRef = (field: string) => {
-      this.stored.set(`__in_${field}`, ctx.ref(field));
-      return ident(`__in_${field}`);
-    };
+    const stagedRef = (field: string) => ident(this.store(`__in_${field}`, ctx.ref(field)));
     const prior = this.publish;
     this.publish = t.column!({ ...ctx, expr: prior, ref: stagedRef });
     this.publishTouched.push({ rule, sql: touchedSql(prior, this.publish) });
+  }
+
+  /**
+   * Stores a stage-one value under `name`, or returns the name of an identical value already
+   * stored (two columns' windows over the same block then share one partitioning).
+   */
+  private store(name: string, sql: string): string {
+    for (const [existing, stored] of this.stored) if (stored === sql) return existing;
+    this.stored.set(name, sql);
+    return name;
+  }
+
+  /** Stage two, inner select: the window's value, once per row. */
+  windowSelect(): string | null {
+    return this.window === null ? null : `${this.window} AS ${ident(`__wv_${this.column}`)}`;
   }
 
   /** Stage one: the column itself when row-local, else nothing (its inputs are in `stored`). */
