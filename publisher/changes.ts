@@ -29,7 +29,8 @@ export async function datasetChanges(
   const before = previous.dataset.columns.map((c) => c.name);
   const shared = now.filter((c) => before.includes(c));
   const file = previous.dataset.files.find((f) => f.format === 'parquet');
-  const hash = (alias: string) => `md5(concat_ws(chr(31), ${shared.map((c) => `coalesce(CAST(${alias}.${ident(c)} AS VARCHAR), chr(0))`).join(', ')}))`;
+  // DuckDB's 64-bit row hash of the typed values (NULL-aware); no text conversion of 11 M rows.
+  const hash = (alias: string) => `hash(${shared.map((c) => `${alias}.${ident(c)}`).join(', ')})`;
   const key = ident(rowKey);
   const r = file && shared.includes(rowKey)
     ? (await conn.runAndReadAll(`WITH n AS (SELECT ${key} AS k, ${hash('t')} AS h FROM ${ident(table)} t),
