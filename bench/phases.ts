@@ -1,7 +1,7 @@
 // Phase timings of a `publisher run`, read from its timestamped stderr: progress lines
 // ("[s] load cad_events 50%", "[s] apply rules <slug>", "[s] write <slug>", "[s] scan release (X3)")
-// and log lines ("<slug>: ... published", "scan gate: ...", "release ... published"). A phase lasts
-// from its first marker to the next marker (or the end of the process).
+// and log lines ("<slug>: ... published (N shaped this run)", "scan gate: ...", "release ...
+// published"). A phase lasts from its first marker to the next marker (or the end of the process).
 import type { StampedLine } from './proc.ts';
 
 export interface Phase {
@@ -14,7 +14,7 @@ const MARKERS: [RegExp, string][] = [
   [/^\[[\d.]+s\] load (\w+)/, 'stage $1: read + validate'],
   [/^\w+: \d+ rows read, /, 'stage: log summaries'],
   [/^\[[\d.]+s\] apply rules ([\w-]+)/, 'rules $1: shape + counts + X8'],
-  [/^[\w-]+: \d+ read, .* published$/, 'between datasets / scan terms'],
+  [/^[\w-]+: \d+ read, .* published( \(\d+ shaped this run\))?$/, 'between datasets / case lookup / scan terms'],
   [/^scan gate: /, 'open previous release'],
   [/^\[[\d.]+s\] write ([\w-]+)/, 'write $1: COPY x3 + sha256 + charts'],
   [/^\[[\d.]+s\] scan release \(X3\)/, 'scan gate X3 + privacy report + switch'],
@@ -24,7 +24,8 @@ const MARKERS: [RegExp, string][] = [
 /**
  * Durations of the run's phases in seconds, in order. Notes: the last "stage <table>" phase also
  * holds the upsert transaction of every table (its summary lines are logged after COMMIT); the
- * "between datasets / scan terms" phase after the last dataset is the X3 term table build.
+ * "between datasets / case lookup / scan terms" phase after the last dataset is the case
+ * lookup (I7) and the X3 term table update.
  */
 export function runPhases(lines: StampedLine[], total: number): Phase[] {
   const marks: { label: string; t: number }[] = [{ label: 'startup: node, tsx, definitions, open staging', t: 0 }];
