@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { RELEASES_DIR } from '../publisher/manifest.ts';
 import { SiteDb } from './db.ts';
 import { errorPage, notFoundPage } from './pages/errors.ts';
-import { ReleaseStore } from './release-store.ts';
+import { ReleaseStore, type ReleaseContext } from './release-store.ts';
 import { createApi, type ApiOptions } from './routes/api.ts';
 import { errorStatus, jsonError } from './routes/common.ts';
 import { pagesRouter } from './routes/pages.ts';
@@ -59,12 +59,16 @@ export async function createApp(opts: AppOptions): Promise<express.Express> {
     next();
   });
 
-  // Resolve the current release once per request and hold it until the response is done.
-  app.use(async (req, res, next) => {
-    if (req.path === '/health') return next();
-    const ctx = await store.acquire();
+  // Resolve the current release once per request and hold it until the response is done (no
+  // await once the release is loaded: most requests are then answered from memory).
+  const hold = (res: Response, ctx: ReleaseContext | null) => {
     res.locals.release = ctx;
     if (ctx) res.once('close', () => store.release(ctx));
+  };
+  app.use(async (req, res, next) => {
+    if (req.path === '/health') return next();
+    const got = store.acquire();
+    hold(res, got instanceof Promise ? await got : got);
     next();
   });
 

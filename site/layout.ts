@@ -100,7 +100,7 @@ export function layout(o: LayoutOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${o.title} · ${site}</title>
+<title>${o.title} &middot; ${site}</title>
 <style>${raw(CSS)}</style>
 ${(o.feeds ?? []).map((f) => html`<link rel="alternate" type="application/atom+xml" title="${f.title}" href="${f.href}">
 `)}</head>

@@ -1,10 +1,12 @@
 // Which release is current, and everything derived from it (manifest, chart artifacts, rendered
-// SVGs, DuckDB views), cached per release id. `current` is re-read on every request, so a new
-// release switched in via the symlink is used at once; the old cache is dropped once no request
-// still holds it.
+// SVGs, ready answers, DuckDB views), cached per release id. `current` is re-read on every request,
+// so a new release switched in via the symlink is used at once; the old cache is dropped once no
+// request still holds it.
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { currentReleaseId, readChart, readManifest, releaseDir } from '../publisher/release-reader.ts';
-import type { ChartArtifact, DatasetManifest, Manifest } from '../publisher/manifest.ts';
+import { readChart, readManifest, releaseDir } from '../publisher/release-reader.ts';
+import { CURRENT_LINK, type ChartArtifact, type DatasetManifest, type Manifest } from '../publisher/manifest.ts';
+import type { CachedAnswer } from './api/response-cache.ts';
 import { renderChartSvg } from './charts/render-svg.ts';
 import type { DatasetView, SiteDb } from './db.ts';
 
@@ -13,6 +15,7 @@ export class ReleaseContext {
   private readonly charts = new Map<string, Promise<ChartArtifact>>();
   private readonly svgs = new Map<string, Promise<string>>();
   private readonly views = new Map<string, Promise<DatasetView>>();
+  private readonly answers = new Map<string, Promise<CachedAnswer>>();
   active = 0;
   stale = false;
 
@@ -45,6 +48,11 @@ export class ReleaseContext {
     return memo(this.svgs, `${ds.id}/${chartId}`, async () => renderChartSvg(await this.chart(ds, chartId)));
   }
 
+  /** An answer that depends on nothing but this release (e.g. a chart's SVG), made once. */
+  ready(key: string, make: () => Promise<CachedAnswer>): Promise<CachedAnswer> {
+    return memo(this.answers, key, make);
+  }
+
   view(ds: DatasetManifest): Promise<DatasetView> {
     return memo(this.views, ds.id, async () => {
       const file = ds.files.find((f) => f.format === 'parquet');
@@ -58,6 +66,7 @@ export class ReleaseContext {
     this.views.clear();
     this.charts.clear();
     this.svgs.clear();
+    this.answers.clear();
     for (const v of views) {
       const view = await v.catch(() => null);
       if (view) await this.db.dropView(view.name).catch((err) => console.error('site: drop view failed', err));
@@ -89,27 +98,46 @@ export class ReleaseStore {
     private readonly pinned?: string,
   ) {}
 
-  /** The current release id, or null when nothing is published (one readlink, no caching). */
-  currentId(): Promise<string | null> {
-    return this.pinned ? Promise.resolve(this.pinned) : currentReleaseId(this.dataDir);
+  /**
+   * The current release id, or null when nothing is published: one readlink, no caching. It is a
+   * synchronous call on purpose: a few microseconds, where the promise version costs a thread-pool
+   * round trip per request (the largest single cost of a cached page under load).
+   */
+  currentId(): string | null {
+    if (this.pinned) return this.pinned;
+    try {
+      return path.basename(readlinkSync(path.join(this.dataDir, CURRENT_LINK)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
   }
 
-  /** The current release's context, with a hold taken; call `release(ctx)` when the request ends. */
-  async acquire(): Promise<ReleaseContext | null> {
-    const id = await this.currentId();
+  /**
+   * The current release's context with a hold taken (call `release(ctx)` when the request ends);
+   * synchronous when that release is already loaded, a promise while it loads.
+   */
+  acquire(): ReleaseContext | null | Promise<ReleaseContext | null> {
+    const id = this.currentId();
     if (!id) {
       this.retire(null);
       return null;
     }
-    let ctx = this.ctx;
-    if (!ctx || ctx.id !== id) {
-      ctx = await memo(this.loading, id, async () => {
-        const dir = releaseDir(this.dataDir, id);
-        return new ReleaseContext(id, dir, await readManifest(dir), this.db);
-      });
-      this.loading.delete(id);
-      if (this.ctx?.id !== id) this.retire(ctx);
+    const ctx = this.ctx;
+    if (ctx && ctx.id === id) {
+      ctx.active++;
+      return ctx;
     }
+    return this.load(id);
+  }
+
+  private async load(id: string): Promise<ReleaseContext> {
+    const ctx = await memo(this.loading, id, async () => {
+      const dir = releaseDir(this.dataDir, id);
+      return new ReleaseContext(id, dir, await readManifest(dir), this.db);
+    });
+    this.loading.delete(id);
+    if (this.ctx?.id !== id) this.retire(ctx);
     ctx.active++;
     return ctx;
   }

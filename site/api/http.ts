@@ -40,8 +40,21 @@ export function appToken(req: Request): string | null {
   return null;
 }
 
+const tagOf = (data: string | Buffer): string => `"${createHash('sha256').update(data).digest('base64url').slice(0, 32)}"`;
+
 export function strongEtag(...parts: string[]): string {
-  return `"${createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 32)}"`;
+  return tagOf(parts.join('\n'));
+}
+
+/** A strong ETag for exactly these bytes (answers rendered once and kept). */
+export function contentEtag(body: Buffer): string {
+  return tagOf(body);
+}
+
+/** Whether an If-None-Match header names `etag` (or is `*`); W/ prefixes are ignored (weak comparison). */
+export function etagMatches(ifNoneMatch: string, etag: string): boolean {
+  const tags = ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  return tags.includes('*') || tags.includes(etag);
 }
 
 /**
@@ -58,8 +71,7 @@ export function conditional(req: Request, res: Response, etag: string, lastModif
   const inm = req.get('If-None-Match');
   let fresh = false;
   if (inm !== undefined) {
-    const tags = inm.split(',').map((t) => t.trim().replace(/^W\//, ''));
-    fresh = tags.includes('*') || tags.includes(etag);
+    fresh = etagMatches(inm, etag);
   } else {
     const ims = req.get('If-Modified-Since');
     if (ims && lmValid) {

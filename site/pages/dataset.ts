@@ -4,7 +4,7 @@ import { datasetJsonLd, jsonLdScript } from '../../publisher/jsonld.ts';
 import type { ChartArtifact, ChartManifest, DatasetManifest, Manifest } from '../../publisher/manifest.ts';
 import { describeCron, nextRun } from '../../pipelines/schedule.ts';
 import { inlineSvg } from '../charts/render-svg.ts';
-import { formatAge, formatBytes, formatDateTime, formatInt } from '../format.ts';
+import { ageChangesAt, formatAge, formatBytes, formatDateTime, formatInt } from '../format.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
 
@@ -15,6 +15,10 @@ export interface RenderedChart {
 }
 
 const FORMAT_LABEL = { csv: 'CSV', parquet: 'Parquet', json: 'JSON' } as const;
+// The page's own typography is written as character references, so a page whose data is ASCII is
+// ASCII throughout: clients that decode bodies as strings (load generators among them) take the
+// fast path. Data is never rewritten this way: the X3 scan reads the rendered text as is.
+const ELLIPSIS = raw('&hellip;');
 
 /** One chart-table cell; the first column is the row header. A null measure is a suppressed cell. */
 export function cell(value: string | number | boolean | null | undefined, fieldType: string, first: boolean): SafeHtml {
@@ -32,7 +36,7 @@ export function cell(value: string | number | boolean | null | undefined, fieldT
 /** The aggregate behind a chart as an accessible table; suppressed measures say so. */
 export function chartTable(a: ChartArtifact, title: string): SafeHtml {
   return html`<div class="table-wrap"><table>
-<caption>Data for the chart “${title}”${a.suppressedCells ? html` (${formatInt(a.suppressedCells)} small ${a.suppressedCells === 1 ? 'cell' : 'cells'} suppressed)` : ''}</caption>
+<caption>Data for the chart &ldquo;${title}&rdquo;${a.suppressedCells ? html` (${formatInt(a.suppressedCells)} small ${a.suppressedCells === 1 ? 'cell' : 'cells'} suppressed)` : ''}</caption>
 <thead><tr>${a.fields.map((f) => html`<th scope="col">${f.title}</th>`)}</tr></thead>
 <tbody>${a.rows.map((row) => html`<tr>${a.fields.map((f, i) => cell(row[f.name], f.type, i === 0))}</tr>`)}</tbody>
 </table></div>`;
@@ -51,7 +55,7 @@ function chartSection(ds: DatasetManifest, c: RenderedChart, index: number): Saf
 <h3 id="${base}-title">${title}</h3>
 ${svg}
 <figcaption><p id="${base}-desc">${description}</p>
-<p><a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}">Chart page: interactive view, downloads, embed code and data</a> ·
+<p><a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}">Chart page: interactive view, downloads, embed code and data</a> &middot;
 <a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}.svg">Chart as an SVG image</a></p></figcaption>
 </figure>
 ${table}`;
@@ -72,26 +76,36 @@ export interface DatasetPageOptions {
   baseUrl?: string;
 }
 
+/** The next scheduled run after `now`, or null when the schedule gives none. */
+function safeNextRun(schedule: string, tz: string, now: Date): Date | null {
+  try {
+    return nextRun(schedule, tz, now);
+  } catch {
+    return null;
+  }
+}
+
 /** The next scheduled run as a sentence, or why there is none. */
 function nextRunText(schedule: string, tz: string, now: Date): SafeHtml {
-  let next: Date | null = null;
-  try {
-    next = nextRun(schedule, tz, now);
-  } catch {
-    next = null;
-  }
+  const next = safeNextRun(schedule, tz, now);
   if (!next) return html`<p>No next run could be computed from this schedule.</p>`;
   const iso = next.toISOString();
   return html`<p>Next scheduled run: <time datetime="${iso}">${formatDateTime(iso, tz)}</time> <span class="meta">(${tz})</span>.
 A run publishes a new release only when it succeeds; see the <a href="/status">run status</a>.</p>`;
 }
 
+/** Until when (ms since the epoch) the page rendered at `now` reads the same: its age and next run. */
+export function datasetPageUntil(manifest: Manifest, ds: DatasetManifest, now: Date): number {
+  const next = safeNextRun(ds.schedule, manifest.agency.timezone, now);
+  return Math.min(ageChangesAt(ds.updatedAt, now), next ? next.getTime() : Infinity);
+}
+
 export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: RenderedChart[], now: Date, opts: DatasetPageOptions = {}): string {
   const tz = manifest.agency.timezone;
   const r = ds.report;
   const downloads = ds.files.map(
-    (f) => html`<li><a href="/datasets/${ds.id}/rows.${f.format}" download>${FORMAT_LABEL[f.format]} — all rows</a>
-<span class="meta">(${formatBytes(f.bytes)}, SHA-256 <code>${f.sha256.slice(0, 12)}…</code>)</span></li>`,
+    (f) => html`<li><a href="/datasets/${ds.id}/rows.${f.format}" download>${FORMAT_LABEL[f.format]} &mdash; all rows</a>
+<span class="meta">(${formatBytes(f.bytes)}, SHA-256 <code>${f.sha256.slice(0, 12)}&hellip;</code>)</span></li>`,
   );
   const dictionary = html`<div class="table-wrap"><table>
 <caption>Data dictionary: ${formatInt(ds.columns.length)} columns of ${ds.name}</caption>
@@ -111,7 +125,7 @@ export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: Ren
 ${ds.keywords.length ? html`<dt>Keywords</dt><dd>${ds.keywords.join(', ')}</dd>` : ''}
 <dt>Rows</dt><dd>${formatInt(ds.rowCount)}</dd>
 <dt>Last updated</dt><dd><time datetime="${ds.updatedAt}">${formatDateTime(ds.updatedAt, tz)}</time> <span class="meta">(${formatAge(ds.updatedAt, now)})</span></dd>
-${ds.temporal.start || ds.temporal.end ? html`<dt>Covers</dt><dd>${ds.temporal.start ?? '…'} to ${ds.temporal.end ?? '…'}</dd>` : ''}
+${ds.temporal.start || ds.temporal.end ? html`<dt>Covers</dt><dd>${ds.temporal.start ?? ELLIPSIS} to ${ds.temporal.end ?? ELLIPSIS}</dd>` : ''}
 </dl>
 <h2>Downloads</h2>
 <ul class="downloads">${downloads}</ul>

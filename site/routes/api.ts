@@ -21,6 +21,7 @@ import type { ReleaseContext, ReleaseStore } from '../release-store.ts';
 import { compileSoql, sodaTypeName, type SoqlRequest } from '../soql/compile.ts';
 import { SoqlError } from '../soql/errors.ts';
 import { csvHeader, renderSql, type SodaFormat } from '../soql/render.ts';
+import { sendReady } from '../ready.ts';
 import { findDataset, headerJson, originOf, releaseOf } from './common.ts';
 
 export { DEFAULT_LIMIT, MAX_LIMIT } from '../soql/compile.ts';
@@ -133,8 +134,8 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     anyError(req, res, 429, `Too many requests; the limit is ${appToken(req) ? `${rate.perToken} per app token` : `${rate.perIp} per IP address`} every ${rate.windowMs / 1000} s`),
   ));
 
-  r.get('/health', async (_req, res) => {
-    const id = await store.currentId();
+  r.get('/health', (_req, res) => {
+    const id = store.currentId();
     res.set('Cache-Control', 'no-store').json({ ok: true, release: id });
   });
 
@@ -162,6 +163,11 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     if (!m || !ctx || !ds) return sodaError(res, 404, 'not_found', 'No dataset with that id in the current release');
     const format = m[2] as SodaFormat;
     if (conditional(req, res, strongEtag(ctx.id, req.originalUrl), ctx.manifest.createdAt)) return;
+    // The same URL again: its answer is found before the query is parsed and compiled. Kept under
+    // both the URL and the compiled query (other spellings of the same query share the latter).
+    const urlKey = `url ${req.originalUrl}`;
+    const byUrl = answers.get(ctx.id, urlKey);
+    if (byUrl) return sendReady(req, res, byUrl);
 
     let compiled;
     try {
@@ -181,8 +187,8 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     const cacheKey = JSON.stringify([format, sql, compiled.params.values.map(String)]);
     const cached = answers.get(ctx.id, cacheKey);
     if (cached) {
-      res.set(cached.headers);
-      return res.end(cached.body);
+      answers.set(ctx.id, urlKey, cached);
+      return sendReady(req, res, cached);
     }
     let body: string;
     try {
@@ -203,8 +209,8 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
       },
     };
     answers.set(ctx.id, cacheKey, answer);
-    res.set(answer.headers);
-    res.end(answer.body);
+    answers.set(ctx.id, urlKey, answer);
+    sendReady(req, res, answer);
   });
   r.all('/resource/*rest', (_req, res) => sodaError(res, 404, 'not_found', 'Unknown resource'));
 

@@ -12,17 +12,20 @@ import type { SiteDb } from '../db.ts';
 import { loadDisclosures } from '../disclosures/load.ts';
 import { localDate, type Disclosure } from '../disclosures/schema.ts';
 import { estimateFromQuery } from '../fees/bwv.ts';
+import { ageChangesAt } from '../format.ts';
 import { briefPage } from '../pages/brief.ts';
 import { chartPage, embedPage } from '../pages/chart.ts';
-import { datasetPage, type RenderedChart } from '../pages/dataset.ts';
+import { datasetPage, datasetPageUntil } from '../pages/dataset.ts';
 import { noReleasePage, notFoundPage } from '../pages/errors.ts';
 import { datasetFeed } from '../pages/feed.ts';
 import { feesPage } from '../pages/fees.ts';
 import { homePage } from '../pages/home.ts';
 import { surveillanceIndexPage, surveillancePage, type SiteInfo } from '../pages/surveillance.ts';
 import type { ReleaseContext } from '../release-store.ts';
+import { readyAnswer, sendReady } from '../ready.ts';
 import { releaseManifests } from '../releases.ts';
 import { findDataset, originOf, releaseOf } from './common.ts';
+import { PageCache, renderedCharts } from './page-cache.ts';
 
 const BASE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'";
 /**
@@ -56,8 +59,11 @@ const DOWNLOAD_TYPES: Record<FileManifest['format'], string> = {
   json: 'application/json; charset=utf-8',
 };
 
-const PAGE_TTL_MS = 60_000;
-const datasetPages = new Map<string, { html: string; at: number }>();
+const SVG_HEADERS = {
+  'Content-Type': 'image/svg+xml',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+  'Access-Control-Allow-Origin': '*',
+};
 
 function sendHtml(res: Response, status: number, page: string): void {
   res.status(status).set('Content-Type', 'text/html; charset=utf-8').send(page);
@@ -84,6 +90,7 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
   const r = Router();
   const disclosures = opts.disclosures ?? loadDisclosures();
   const briefs = new Map<string, Promise<BriefData>>();
+  const pages = new PageCache(clock);
 
   const siteInfo = (res: Response): SiteInfo & { timeZone: string } => {
     const ctx = releaseOf(res);
@@ -99,38 +106,26 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
     });
   });
 
-  r.get('/', (_req, res) => {
+  // Home and dataset pages change only with the release, the host asked for (absolute URLs in
+  // the JSON-LD) and relative times ("3 days ago", the next run): served from memory until then.
+  r.get('/', async (req, res) => {
     const ctx = releaseOf(res);
     if (!ctx) return sendHtml(res, 503, noReleasePage(clock()));
-    sendHtml(res, 200, homePage(ctx.manifest, clock()));
+    await pages.send(req, res, ctx.id, 'home', (now) => ({
+      html: homePage(ctx.manifest, now),
+      until: Math.min(...ctx.manifest.datasets.map((d) => ageChangesAt(d.updatedAt, now))),
+    }));
   });
 
   r.get('/datasets/:id', async (req, res) => {
     const found = resolve(res, req.params.id, clock());
     if (!found) return;
     const { ctx, ds } = found;
-    // The page changes only with the release, the host asked for, and relative times ("3 minutes
-    // ago", the next run): kept for a minute.
-    const pageKey = `${ctx.id}|${ds.id}|${originOf(req)}`;
-    const kept = datasetPages.get(pageKey);
-    if (kept && clock().getTime() - kept.at < PAGE_TTL_MS) return sendHtml(res, 200, kept.html);
-    const charts: RenderedChart[] = await Promise.all(
-      ds.charts.map(async (entry) => {
-        const [artifact, svg] = await Promise.allSettled([ctx.chart(ds, entry.id), ctx.svg(ds, entry.id)]);
-        for (const s of [artifact, svg]) {
-          if (s.status === 'rejected') console.error(`site: chart ${ds.id}/${entry.id} (release ${ctx.id}):`, s.reason);
-        }
-        return {
-          entry,
-          artifact: artifact.status === 'fulfilled' ? artifact.value : null,
-          svg: svg.status === 'fulfilled' ? svg.value : null,
-        };
-      }),
-    );
-    const page = datasetPage(ctx.manifest, ds, charts, clock(), { baseUrl: originOf(req) });
-    if (datasetPages.size > 200) datasetPages.clear();
-    datasetPages.set(pageKey, { html: page, at: clock().getTime() });
-    sendHtml(res, 200, page);
+    const origin = originOf(req);
+    await pages.send(req, res, ctx.id, `dataset|${ds.id}|${origin}`, async (now) => ({
+      html: datasetPage(ctx.manifest, ds, await renderedCharts(ctx, ds), now, { baseUrl: origin }),
+      until: datasetPageUntil(ctx.manifest, ds, now),
+    }));
   });
 
   r.get('/datasets/:id/:file', async (req, res, next) => {
@@ -170,14 +165,9 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
     const name = `${safeName(ds.slug) || ds.id}-${safeName(chartId)}`;
     switch (m[2]) {
       case '.svg': {
-        const svg = await ctx.svg(ds, chartId);
-        res
-          .set('Content-Type', 'image/svg+xml')
-          .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
-          .set('Access-Control-Allow-Origin', '*');
+        const svg = await ctx.ready(`svg:${ds.id}/${chartId}`, async () => readyAnswer(await ctx.svg(ds, chartId), SVG_HEADERS));
         if ('download' in req.query) res.set('Content-Disposition', `attachment; filename="${name}.svg"`);
-        res.send(Buffer.from(svg, 'utf8'));
-        return;
+        return sendReady(req, res, svg);
       }
       case '.png': {
         const png = svgToPng(await ctx.svg(ds, chartId));

@@ -82,7 +82,7 @@ describe('dataset page', () => {
     expect(body).toMatch(/<svg[^>]*viewBox="0 0 \d+ \d+"[^>]*width="100%"[^>]*role="img"/);
     expect(body).toContain('aria-describedby="chart-1-desc"');
     expect(body).toContain('<p id="chart-1-desc">Bar chart of incident counts per category');
-    expect(body).toContain('<caption>Data for the chart “Incidents by category” (1 small cell suppressed)</caption>');
+    expect(body).toContain('<caption>Data for the chart &ldquo;Incidents by category&rdquo; (1 small cell suppressed)</caption>');
     expect(body).toContain('<th scope="row">Unknown &lt;none&gt;</th><td class="num suppressed">suppressed</td>');
     expect(body).toContain('<th scope="row">2024-01</th><td class="num">744</td>');
   });

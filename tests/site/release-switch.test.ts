@@ -45,6 +45,8 @@ describe('release lifecycle (one app, never restarted)', () => {
     expect(await count()).toBe(2500);
     expect(await (await app.get('/')).text()).toContain('Incidents v1');
     const svg1 = await (await app.get(`/datasets/${INCIDENTS_ID}/charts/by-month.svg`)).text();
+    const page1 = await app.get(`/datasets/${INCIDENTS_ID}`);
+    expect(await page1.text()).toContain('Incidents v1');
 
     await buildRelease(dataDir, { releaseId: 'r2', incidentRows: 40, datasetName: 'Incidents v2' });
     await pointCurrent(dataDir, 'r2');
@@ -55,6 +57,11 @@ describe('release lifecycle (one app, never restarted)', () => {
     expect(await (await app.get('/health')).json()).toEqual({ ok: true, release: 'r2' });
     const svg2 = await (await app.get(`/datasets/${INCIDENTS_ID}/charts/by-month.svg`)).text();
     expect(svg2).not.toBe(svg1);
+    // the pages kept in memory belong to r1: r2's page is rendered, with its own ETag
+    const page2 = await app.get(`/datasets/${INCIDENTS_ID}`, { headers: { 'If-None-Match': page1.headers.get('etag')! } });
+    expect(page2.status).toBe(200);
+    expect(page2.headers.get('etag')).not.toBe(page1.headers.get('etag'));
+    expect(await page2.text()).toContain('Incidents v2');
 
     // and back again: the r1 cache was dropped, so it is rebuilt from disk
     await pointCurrent(dataDir, 'r1');

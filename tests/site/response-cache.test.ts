@@ -27,3 +27,16 @@ describe('ResponseCache', () => {
     expect(c.get('r', 'huge')).toBeUndefined();
   });
 });
+
+describe('ResponseCache expiry', () => {
+  it('forgets an answer from its `until` on', () => {
+    const c = new ResponseCache(100, 50);
+    c.set('r', 'page', { ...answer(10), until: 1_000 });
+    expect(c.get('r', 'page', 999)?.body.length).toBe(10);
+    expect(c.get('r', 'page', 1_000)).toBeUndefined();
+    expect(c.size).toBe(0);
+    // the expired bytes no longer count against the budget
+    for (const k of ['a', 'b']) c.set('r', k, answer(50));
+    expect(c.size).toBe(2);
+  });
+});

@@ -71,6 +71,24 @@ describe('ETag and Last-Modified', () => {
     }
   });
 
+  it('answers a repeated SoQL query from memory with the same bytes and headers, under any spelling', async () => {
+    const snapshot = async (p: string) => {
+      const res = await app.get(p);
+      const h = (n: string) => res.headers.get(n);
+      return { status: res.status, body: await res.text(), fields: h('x-soda2-fields'), types: h('x-soda2-types'), type: h('content-type'), etag: h('etag') };
+    };
+    const url = `/resource/${INCIDENTS_ID}.json?$where=district=3&$order=:id&$limit=5`;
+    const first = await snapshot(url);
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toHaveLength(5);
+    expect(await snapshot(url)).toEqual(first);
+    const respelled = await snapshot(`/resource/${INCIDENTS_ID}.json?$limit=5&$order=:id&$where=district=3`);
+    expect(respelled.body).toBe(first.body);
+    expect(respelled.fields).toBe(first.fields);
+    expect(respelled.etag).not.toBe(first.etag); // the ETag names the URL
+    expect((await snapshot(`/resource/${INCIDENTS_ID}.json?$where=district=4&$order=:id&$limit=5`)).body).not.toBe(first.body);
+  });
+
   it('sends no ETag on errors', async () => {
     const res = await app.get(`/resource/${INCIDENTS_ID}.json?$where=nope=1`);
     expect(res.status).toBe(400);
