@@ -19,6 +19,7 @@ import type { Clock, Logger, Progress } from './io.ts';
 import { loadLookupKey, loadPublisherKey } from './key.ts';
 import { buildCaseLookup, buildSealedLookupKeys } from './case-lookup.ts';
 import { buildScanTerms, SCAN_TERMS_TABLE } from './scan-terms.ts';
+import { pseudonymColumns } from './pseudonym-columns.ts';
 import { catalogSnapshot } from '../rules/snapshot.ts';
 import { acquireRunLock } from './lock.ts';
 import { shapeDataset } from './shape.ts';
@@ -160,8 +161,8 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     // 5. Write the release, scan it (X3) and switch it in.
     const scanOn = !o.disabledRules?.includes('X3');
     if (scanOn) {
-      const terms = await buildScanTerms(staging.conn, tables);
-      log.info(`scan gate: ${terms} source values to hunt for`);
+      const t = await buildScanTerms(staging.conn, tables, fullLoad);
+      log.info(`scan gate: ${t.terms} source values to hunt for (${t.rebuilt ? `rebuilt: ${t.rebuilt}` : `${t.added} new`})`);
     }
     const out = await writeRelease({
       scan: scanOn ? { termsTable: SCAN_TERMS_TABLE, pages: o.renderPages } : undefined,
@@ -185,6 +186,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
         report: reports[def.id],
         charts: def.charts,
         caseLookupTable: lookups[i],
+        pseudonymColumns: pseudonymColumns(def, catalog, o.disabledRules),
       })),
     });
     log.info(`release ${out.releaseId} published`);

@@ -12,7 +12,7 @@ import { buildDataPackage, DATAPACKAGE_FILE } from './datapackage.ts';
 import { buildDcatCatalog } from './dcat.ts';
 import { exportDataset } from './export.ts';
 import { fsyncPath } from './files.ts';
-import { ScanBlockedError, scanRelease, type ScanResult } from './scan.ts';
+import { ScanBlockedError, scanRelease, type PseudonymColumn, type ScanResult } from './scan.ts';
 import {
   CURRENT_LINK, MANIFEST_FILE, RELEASES_DIR,
   type ChartManifest, type ColumnManifest, type DatasetManifest, type Manifest, type RunReport,
@@ -30,6 +30,8 @@ export interface DatasetToPublish {
   charts: ChartDef[];
   /** DuckDB table of the case status lookup (I7), if the dataset has one. */
   caseLookupTable?: string | null;
+  /** Columns holding only keyed pseudonyms (X4): the scan gate checks their format instead of their text. */
+  pseudonymColumns?: PseudonymColumn[];
 }
 
 export interface WriteReleaseOptions {
@@ -207,7 +209,7 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
         allow: [o.agency.contactEmail],
         extra: o.scan.pages ? await o.scan.pages(tmp) : [],
         datasets: o.datasets.flatMap((d) => [
-          { id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name) },
+          { id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name), pseudonymColumns: d.pseudonymColumns },
           ...(d.caseLookupTable ? [{ id: d.meta.id, table: d.caseLookupTable, rowKey: 'lookup', textColumns: ['lookup', 'statuses'], file: CASE_LOOKUP_FILE }] : []),
         ]),
       });

@@ -2,12 +2,16 @@
 // data — identifying patterns (SSN, phone, email, DOB, exact address, plates) and every name,
 // phone, id and serial value present in the staged source. A hit blocks the release.
 // Bulk files are scanned through the table they were copied from (each distinct text value,
-// with the CSV line where it first appears); every other file and any rendered page line by line.
+// with the CSV line where it first appears; pseudonym columns by their format, see scan-bulk.ts);
+// every other file and any rendered page line by line.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
+import { addBulkUnits, bulkOffset, FORMAT_HITS, type ScanDataset } from './scan-bulk.ts';
 import { normalizeSql, SCAN_PATTERNS } from './scan-patterns.ts';
+
+export type { PseudonymColumn, ScanDataset } from './scan-bulk.ts';
 
 export interface ScanHit {
   artifact: string;
@@ -22,15 +26,6 @@ export interface ScanResult {
   units: number;
   terms: number;
   hits: ScanHit[];
-}
-
-export interface ScanDataset {
-  id: string;
-  table: string;
-  rowKey: string;
-  textColumns: string[];
-  /** The artifact written from this table, when it is not the bulk rows (e.g. case-lookup.parquet). */
-  file?: string;
 }
 
 export class ScanBlockedError extends Error {
@@ -92,13 +87,8 @@ export async function scanRelease(
   await conn.run('CREATE OR REPLACE TEMP TABLE scan_units (artifact VARCHAR, "offset" VARCHAR, text VARCHAR)');
   let artifacts = 0;
   // 1. Bulk files: their distinct text values, from the table they were copied from.
-  for (const d of opts.datasets) {
-    artifacts += d.file ? 1 : 3;
-    for (const col of d.textColumns) {
-      await conn.run(`INSERT INTO scan_units SELECT ${literal(`datasets/${d.id}/${d.file ?? 'rows.{csv,json,parquet}'}`)}, ${literal(`column ${col}`)}, v
-        FROM (SELECT DISTINCT CAST(${ident(col)} AS VARCHAR) AS v FROM ${ident(d.table)}) WHERE v IS NOT NULL`);
-    }
-  }
+  for (const d of opts.datasets) artifacts += d.file ? 1 : 3;
+  await addBulkUnits(conn, opts.datasets);
   // 2. Every other file, line by line; 3. rendered pages handed in by the caller.
   for (const rel of await listFiles(opts.releaseDir)) {
     // Bulk files and every Parquet file are scanned through the table they were written from.
@@ -122,25 +112,17 @@ export async function scanRelease(
       grams AS (SELECT id, unnest([w1, w1 || ' ' || w2, w1 || ' ' || w2 || ' ' || w3, w1 || ' ' || w2 || ' ' || w3 || ' ' || w4,
         w1 || ' ' || w2 || ' ' || w3 || ' ' || w4 || ' ' || w5]) AS g FROM seq)`;
   const termHits = `SELECT DISTINCT grams.id, 'source value' AS kind FROM grams JOIN ${ident(opts.termsTable)} terms ON grams.g = terms.term`;
-  const sql = `WITH ${grams} SELECT s.artifact, s."offset", h.kind, s.text FROM (${[...patternHits, termHits].join(' UNION ALL ')}) h
-    JOIN scan_norm s USING (id) ORDER BY s.artifact, s."offset" LIMIT ${MAX_HITS}`;
+  const sql = `WITH ${grams} SELECT * FROM (SELECT s.artifact, s."offset", h.kind, s.text FROM (${[...patternHits, termHits].join(' UNION ALL ')}) h
+    JOIN scan_norm s USING (id) UNION ALL SELECT artifact, "offset", kind, text FROM ${FORMAT_HITS}) ORDER BY artifact, "offset" LIMIT ${MAX_HITS}`;
   const rows = (await conn.runAndReadAll(sql)).getRowObjects();
 
   const hits: ScanHit[] = [];
   for (const r of rows) {
-    let offset = String(r.offset);
-    const bulk = opts.datasets.find((d) => !d.file && String(r.artifact).startsWith(`datasets/${d.id}/rows.`));
-    if (bulk && offset.startsWith('column ')) {
-      const col = offset.slice('column '.length);
-      const line = await conn.runAndReadAll(
-        `SELECT count(*) + 2 AS line FROM ${ident(bulk.table)} WHERE ${ident(bulk.rowKey)} < (SELECT min(${ident(bulk.rowKey)}) FROM ${ident(bulk.table)} WHERE CAST(${ident(col)} AS VARCHAR) = ${literal(String(r.text))})`,
-      );
-      offset = `rows.csv line ${line.getRowObjects()[0].line}, column ${col}`;
-    }
+    const offset = await bulkOffset(conn, opts.datasets, String(r.artifact), String(r.offset), String(r.text));
     hits.push({ artifact: String(r.artifact), offset, kind: String(r.kind) });
   }
   const units = Number((await conn.runAndReadAll('SELECT count(*) AS n FROM scan_units')).getRowObjects()[0].n);
   const terms = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(opts.termsTable)}`)).getRowObjects()[0].n);
-  await conn.run('DROP TABLE IF EXISTS scan_units; DROP TABLE IF EXISTS scan_norm');
+  await conn.run(`DROP TABLE IF EXISTS scan_units; DROP TABLE IF EXISTS scan_norm; DROP TABLE IF EXISTS ${FORMAT_HITS}`);
   return { passed: hits.length === 0, artifacts, units, terms, hits };
 }

@@ -34,6 +34,11 @@ export function hmacSql(secretHex: string, messageSql: string): string {
   return `sha256(unhex('${opad}') || ${inner})`;
 }
 
+/** RE2 pattern a whole pseudonym of `length` hex characters matches (what `column` below produces). */
+export function pseudonymFormat(length: number): string {
+  return `[0-9a-f]{${length}}`;
+}
+
 export const hmacPseudonym = defineTechnique({
   name: 'hmac_pseudonym',
   summary: 'Replaces an id with a keyed pseudonym (HMAC-SHA256 with a secret key held outside the repository).',
