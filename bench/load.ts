@@ -13,9 +13,9 @@ export interface LoadResult {
   total: number;
 }
 
-/** `connections` concurrent keep-alive connections hammering `url` for `duration` seconds. */
-export async function loadTest(url: string, connections: number, duration: number): Promise<LoadResult> {
-  const r = await autocannon({ url, connections, duration, timeout: 30 });
+/** `connections` concurrent keep-alive connections hammering `url` for `duration` seconds, sending `headers`. */
+export async function loadTest(url: string, connections: number, duration: number, headers?: Record<string, string>): Promise<LoadResult> {
+  const r = await autocannon({ url, connections, duration, timeout: 30, headers });
   return {
     url,
     rps: r.requests.average,

@@ -1,5 +1,7 @@
 // HTTP conventions shared by the API routes: CORS (with preflight), strong ETags derived from the
-// release id and the request URL, Last-Modified / 304, app tokens, rate limits, error bodies.
+// release id and the request URL (a gzip variant's with `-gz`), Last-Modified / 304, app tokens,
+// rate limits, error bodies.
+import { acceptsGzip, gzipEtag } from '../gzip.ts';
 import { errorStatus } from '../routes/common.ts';
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -58,12 +60,26 @@ export function etagMatches(ifNoneMatch: string, etag: string): boolean {
 }
 
 /**
+ * The ETag an If-None-Match header names: `etag` (identity), or its gzip variant's ETag when the
+ * client accepts gzip (`gzipOk`); null when it names neither. Either copy is current: the two
+ * variants hold the same content.
+ */
+export function matchedEtag(ifNoneMatch: string, etag: string, gzipOk: boolean): string | null {
+  if (etagMatches(ifNoneMatch, etag)) return etag;
+  const gz = gzipEtag(etag);
+  return gzipOk && etagMatches(ifNoneMatch, gz) ? gz : null;
+}
+
+/**
  * Set ETag / Last-Modified / Cache-Control and answer 304 when the client's copy is current.
  * Returns true when the 304 was sent. If-None-Match takes precedence over If-Modified-Since.
+ * `negotiable`: the answer may be sent gzipped (see ready.ts), so it varies by Accept-Encoding and
+ * the gzip variant's ETag is current too; false for files streamed as they are.
  */
-export function conditional(req: Request, res: Response, etag: string, lastModifiedIso: string | null): boolean {
+export function conditional(req: Request, res: Response, etag: string, lastModifiedIso: string | null, negotiable = true): boolean {
   res.set('ETag', etag);
   res.set('Cache-Control', 'public, max-age=0, must-revalidate');
+  if (negotiable) res.vary('Accept-Encoding');
   const lm = lastModifiedIso ? new Date(lastModifiedIso) : null;
   const lmValid = lm && !Number.isNaN(lm.getTime());
   if (lmValid) res.set('Last-Modified', lm.toUTCString());
@@ -71,7 +87,9 @@ export function conditional(req: Request, res: Response, etag: string, lastModif
   const inm = req.get('If-None-Match');
   let fresh = false;
   if (inm !== undefined) {
-    fresh = etagMatches(inm, etag);
+    const matched = matchedEtag(inm, etag, negotiable && acceptsGzip(req));
+    if (matched) res.set('ETag', matched);
+    fresh = matched !== null;
   } else {
     const ims = req.get('If-Modified-Since');
     if (ims && lmValid) {

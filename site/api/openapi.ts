@@ -43,7 +43,9 @@ export function openApiDocument(m: Manifest | null, origin: string, o: { sql: Sq
   const sodaHeaders = {
     'X-SODA2-Fields': { description: 'JSON array of the field names', schema: { type: 'string' } },
     'X-SODA2-Types': { description: 'JSON array of the Socrata types (text, number, checkbox, floating_timestamp, meta_data)', schema: { type: 'string' } },
-    ETag: { description: 'Strong validator (release id + request URL)', schema: { type: 'string' } },
+    ETag: { description: 'Strong validator (release id + request URL); the gzip variant\'s ends in -gz inside the quotes', schema: { type: 'string' } },
+    'Content-Encoding': { description: 'gzip when the request accepts gzip (Accept-Encoding) and the answer is 1 KB or more', schema: { type: 'string', enum: ['gzip'] } },
+    Vary: { description: 'Accept-Encoding', schema: { type: 'string' } },
     'Last-Modified': { description: 'When the current release was published', schema: { type: 'string' } },
   };
   const sqlParams = [
@@ -58,7 +60,8 @@ export function openApiDocument(m: Manifest | null, origin: string, o: { sql: Sq
       description:
         'Socrata SODA 2.1-compatible endpoints (sodapy, RSocrata and soda-js work unchanged), a read-only SQL endpoint and metadata. ' +
         `Rate limits: ${o.rate.perIp} requests per IP or ${o.rate.perToken} per app token every ${o.rate.windowMs / 1000} s. ` +
-        `SQL: ${o.sql.rowCap} rows and ${o.sql.timeoutMs / 1000} s at most. Bulk exports (/api/views/{id}/rows.csv) are never capped.`,
+        `SQL: ${o.sql.rowCap} rows and ${o.sql.timeoutMs / 1000} s at most. Bulk exports (/api/views/{id}/rows.csv) are never capped. ` +
+        'Answers are gzipped when the request accepts gzip; bulk exports are sent uncompressed.',
     },
     servers: [{ url: origin }],
     paths: {

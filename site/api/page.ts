@@ -44,6 +44,7 @@ ${
 <li><code>/api/sql?sql=…</code> (GET or POST): one read-only <code>SELECT</code> in DuckDB SQL; at most ${sql.rowCap} rows and ${sql.timeoutMs / 1000} s; <code>format=json|csv|arrow</code>.</li>
 </ul>
 <p>Send an app token as <code>X-App-Token</code> (or <code>$$app_token</code>) to be rate limited per token rather than per address.</p>
+<p>Answers are gzipped for clients that send <code>Accept-Encoding: gzip</code> (sodapy, RSocrata, browsers and <code>curl --compressed</code> do); the whole-dataset files are sent as they are.</p>
 <h2>curl</h2>
 <pre><code>${curl}</code></pre>
 <h2>Python (sodapy)</h2>

@@ -1,7 +1,8 @@
 // Answers that cannot change within a release (a SoQL query's body is fixed by the release and
 // the compiled SQL with its parameters; a page by the release, the host and the clock up to its
 // `until`), kept in memory up to a byte budget, least recently used out first. Entries of an
-// older release are dropped as soon as a newer one is seen.
+// older release are dropped as soon as a newer one is seen. An answer's gzip variant (made later,
+// see site/gzip.ts) counts against the budget from the next lookup of that entry on.
 
 export interface CachedAnswer {
   body: Buffer;
@@ -10,14 +11,27 @@ export interface CachedAnswer {
   etag?: string;
   /** Time (ms since the epoch) from which the answer is out of date; absent: valid for the release. */
   until?: number;
+  /** `body` gzipped, once a client asked for it; null: sent uncompressed (too small, or no smaller). */
+  gzip?: Buffer | null;
 }
 
+interface Entry {
+  answer: CachedAnswer;
+  /** Bytes this entry counts against the budget. */
+  bytes: number;
+}
+
+/** Answers larger than this are not kept (the default per-entry limit). */
+export const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
+
+const sizeOf = (a: CachedAnswer): number => a.body.length + (a.gzip?.length ?? 0);
+
 export class ResponseCache {
-  private readonly entries = new Map<string, CachedAnswer>();
+  private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private release: string | null = null;
 
-  constructor(private readonly maxBytes = 64 * 1024 * 1024, private readonly maxEntryBytes = 4 * 1024 * 1024) {}
+  constructor(private readonly maxBytes = 64 * 1024 * 1024, private readonly maxEntryBytes = MAX_ENTRY_BYTES) {}
 
   private forgetOtherReleases(releaseId: string): void {
     if (this.release === releaseId) return;
@@ -26,9 +40,22 @@ export class ResponseCache {
     this.release = releaseId;
   }
 
-  private drop(key: string, answer: CachedAnswer): void {
+  private drop(key: string, entry: Entry): void {
     this.entries.delete(key);
-    this.bytes -= answer.body.length;
+    this.bytes -= entry.bytes;
+  }
+
+  /** Put `entry` last (most recently used), counting its answer's current size, then keep to the budget. */
+  private keep(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+    entry.bytes = sizeOf(entry.answer);
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.drop(k, v);
+    }
   }
 
   /** The answer kept under `key` for this release, unless it is out of date at `now` (ms). */
@@ -36,13 +63,12 @@ export class ResponseCache {
     this.forgetOtherReleases(releaseId);
     const hit = this.entries.get(key);
     if (!hit) return undefined;
-    if (hit.until !== undefined && now >= hit.until) {
+    if (hit.answer.until !== undefined && now >= hit.answer.until) {
       this.drop(key, hit);
       return undefined;
     }
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    return hit;
+    this.keep(key, hit);
+    return hit.answer;
   }
 
   set(releaseId: string, key: string, answer: CachedAnswer): void {
@@ -50,15 +76,15 @@ export class ResponseCache {
     if (answer.body.length > this.maxEntryBytes) return;
     const old = this.entries.get(key);
     if (old) this.drop(key, old);
-    this.entries.set(key, answer);
-    this.bytes += answer.body.length;
-    for (const [k, v] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.drop(k, v);
-    }
+    this.keep(key, { answer, bytes: 0 });
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Bytes counted against the budget (identity bodies and the gzip variants seen so far). */
+  get usedBytes(): number {
+    return this.bytes;
   }
 }

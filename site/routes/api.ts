@@ -4,7 +4,8 @@
 //   read-only SQL: /api/sql (GET/POST; JSON, CSV or Arrow IPC)
 //   /api/openapi.json, the /api help page, /health
 // Shared HTTP behaviour: CORS + preflight, strong ETags (release id + URL), Last-Modified / 304,
-// per-IP and per-app-token rate limits (429 with the path's error shape).
+// per-IP and per-app-token rate limits (429 with the path's error shape), gzip when accepted for
+// JSON and CSV answers (SODA answers compressed once and kept, see site/gzip.ts; bulk files never).
 import express, { Router, type Request, type Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { buildDcatCatalog } from '../../publisher/dcat.ts';
@@ -53,6 +54,11 @@ function sodaError(res: Response, status: number, code: string, message: string,
   res.status(status);
   res.setHeader('Content-Type', 'application/json;charset=utf-8');
   res.end(JSON.stringify({ code, error: true, message, data }));
+}
+
+/** A JSON or CSV document made for this request, gzipped when the client accepts gzip. */
+function sendText(req: Request, res: Response, contentType: string, text: string): void | Promise<void> {
+  return sendReady(req, res, { body: Buffer.from(text, 'utf8'), headers: { 'Content-Type': contentType } });
 }
 
 /** The SQL endpoint's one error shape: {ok: false, error, status}. */
@@ -150,8 +156,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     if (!ctx) return;
     const origin = originOf(req);
     if (conditional(req, res, strongEtag(ctx.id, origin, req.originalUrl), ctx.manifest.createdAt)) return;
-    res.setHeader('Content-Type', 'application/json;charset=utf-8');
-    res.end(JSON.stringify(buildDcatCatalog(ctx.manifest, origin)));
+    return sendText(req, res, CONTENT_TYPES.json, JSON.stringify(buildDcatCatalog(ctx.manifest, origin)));
   });
 
   // ---- SODA: /resource/{id}.{json,csv,geojson}
@@ -210,7 +215,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     };
     answers.set(ctx.id, cacheKey, answer);
     answers.set(ctx.id, urlKey, answer);
-    sendReady(req, res, answer);
+    return sendReady(req, res, answer);
   });
   r.all('/resource/*rest', (_req, res) => sodaError(res, 404, 'not_found', 'Unknown resource'));
 
@@ -223,8 +228,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     if (!ds) return sodaError(res, 404, 'not_found', 'No dataset with that id in the current release');
     const origin = originOf(req);
     if (conditional(req, res, strongEtag(ctx.id, origin, req.originalUrl), ctx.manifest.createdAt)) return;
-    res.setHeader('Content-Type', 'application/json;charset=utf-8');
-    res.end(JSON.stringify(viewMetadata(ctx.manifest, ds, origin)));
+    return sendText(req, res, CONTENT_TYPES.json, JSON.stringify(viewMetadata(ctx.manifest, ds, origin)));
   });
 
   r.get('/api/views/:id/:file', (req, res, next) => {
@@ -234,7 +238,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     const ds: DatasetManifest | null = m ? findDataset(ctx, req.params.id) : null;
     const file = ds?.files.find((f) => f.format === m![1]);
     if (!ds || !file) return sodaError(res, 404, 'not_found', 'No such export');
-    if (conditional(req, res, strongEtag(ctx.id, req.originalUrl), ctx.manifest.createdAt)) return;
+    if (conditional(req, res, strongEtag(ctx.id, req.originalUrl), ctx.manifest.createdAt, false)) return;
     const ext = file.format;
     res.setHeader('Content-Type', ext === 'csv' ? 'text/csv; charset=utf-8' : 'application/json;charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${ds.id}.${ext}"`);
@@ -258,8 +262,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
       limit: Math.max(1, Math.min(int(req.query.limit, 100), 10_000)),
       offset: int(req.query.offset, 0),
     });
-    res.setHeader('Content-Type', 'application/json;charset=utf-8');
-    res.end(JSON.stringify(body));
+    return sendText(req, res, CONTENT_TYPES.json, JSON.stringify(body));
   });
 
   // ---- SQL endpoint
@@ -351,11 +354,9 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
         const cell = (v: unknown) => (typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
         const text = result.columns.map((c) => c.type === 'VARCHAR');
         const rows = jsonRows(result).map((row) => row.map((v, i) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : text[i] ? cell(v) : v)));
-        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-        res.end(stringify([result.columns.map((c) => cell(c.name)), ...rows]));
+        await sendText(req, res, CONTENT_TYPES.csv, stringify([result.columns.map((c) => cell(c.name)), ...rows]));
       } else {
-        res.setHeader('Content-Type', 'application/json;charset=utf-8');
-        res.end(JSON.stringify({ ok: true, columns: result.columns, rows: jsonRows(result), truncated: result.truncated, rowCap: sqlLimits.rowCap }));
+        await sendText(req, res, CONTENT_TYPES.json, JSON.stringify({ ok: true, columns: result.columns, rows: jsonRows(result), truncated: result.truncated, rowCap: sqlLimits.rowCap }));
       }
     } catch (err) {
       if (!work) running--;
@@ -381,8 +382,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     const ctx = releaseOf(res);
     const origin = originOf(req);
     if (ctx && conditional(req, res, strongEtag(ctx.id, origin, req.originalUrl), ctx.manifest.createdAt)) return;
-    res.setHeader('Content-Type', 'application/json;charset=utf-8');
-    res.end(JSON.stringify(openApiDocument(ctx?.manifest ?? null, origin, { sql: sqlLimits, rate })));
+    return sendText(req, res, CONTENT_TYPES.json, JSON.stringify(openApiDocument(ctx?.manifest ?? null, origin, { sql: sqlLimits, rate })));
   });
   r.get('/api', (req, res) => {
     const ctx = releaseOf(res);

@@ -2,6 +2,7 @@
 // answers (Buffer + strong ETag, see ready.ts) until the first moment their text would read
 // differently (an age such as "3 days ago", the next scheduled run) and at most PAGE_TTL_MS (the
 // footer's "Page generated" time). Requests arriving while a page renders wait for that render.
+// A client that accepts gzip gets the page's gzip variant, made once per rendering (site/gzip.ts).
 import type { Request, Response } from 'express';
 import type { DatasetManifest } from '../../publisher/manifest.ts';
 import { ResponseCache, type CachedAnswer } from '../api/response-cache.ts';
@@ -30,7 +31,7 @@ export class PageCache {
   async send(req: Request, res: Response, releaseId: string, key: string, render: (now: Date) => Promise<RenderedPage> | RenderedPage): Promise<void> {
     const now = this.clock();
     const kept = this.answers.get(releaseId, key, now.getTime());
-    sendReady(req, res, kept ?? (await this.fill(releaseId, key, now, render)));
+    await sendReady(req, res, kept ?? (await this.fill(releaseId, key, now, render)));
   }
 
   private fill(releaseId: string, key: string, now: Date, render: (now: Date) => Promise<RenderedPage> | RenderedPage): Promise<CachedAnswer> {
