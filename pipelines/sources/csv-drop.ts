@@ -2,7 +2,8 @@
 // (YYYYMMDDTHHMMSSZ, applied in name order), works out which batches this staging database has
 // not applied yet (table _applied_batches), checks those files' headers against the contract
 // (and the mapping file, if any) before touching the database, reads them into temp tables and
-// runs the shared staging pipeline (stage.ts): validation, quarantine, upsert into stg_<table>.
+// runs the shared staging pipeline (stage.ts, stage-upsert.ts): validation, quarantine, upsert
+// into stg_<table>.
 // All tables are applied in one transaction, with the batch records: a failure changes nothing.
 
 import { readdir, stat } from 'node:fs/promises';
@@ -15,9 +16,10 @@ import { sqlString } from './csv-sql.ts';
 import { readCsvFiles, type CsvRaw, type StageFile } from './csv-stage.ts';
 import { loadSourceMapping, tableMapping, type SourceMapping } from './mapping.ts';
 import {
-  APPLIED_BATCHES_DDL, applyPrepared, describeLoad, dropPrepared, dropTemp, ensureStaging, inTransaction, prepareTable,
-  resetStaging, stagingState, tableExists, type Prepared, type TableLoadReport,
+  APPLIED_BATCHES_DDL, describeLoad, dropTemp, ensureStaging, inTransaction, resetStaging, stagingState, tableExists,
+  type TableLoadReport,
 } from './stage.ts';
+import { applyPrepared, dropPrepared, prepareTable, type Prepared } from './stage-upsert.ts';
 
 export type { AppliedLoad, TableLoadReport } from './stage.ts';
 

@@ -43,11 +43,20 @@ function formatBad(f: FieldSpec, v: string): [string, string] | null {
   }
 }
 
+/**
+ * True when a non-null value is empty or only what trim() removes (U+0020 and the Unicode space
+ * separators, all at or above U+00A0 = chr(160)). trim() copies every value longer than 12 bytes,
+ * so it runs only on values that start with such a character (a cheap byte-order comparison).
+ */
+function blankSql(v: string): string {
+  return `((${v} < '!' OR ${v} >= chr(160)) AND trim(${v}) = '')`;
+}
+
 /** A CASE expression yielding this field's failure reason, or NULL when the value is acceptable. */
 export function fieldCheckSql(f: FieldSpec): string {
   const v = ident(f.name);
   const arms: string[] = [];
-  arms.push(f.nullable ? `WHEN ${v} IS NULL THEN NULL` : `WHEN ${v} IS NULL OR trim(${v}) = '' THEN ${sqlString(`${f.name}: required value is empty`)}`);
+  arms.push(f.nullable ? `WHEN ${v} IS NULL THEN NULL` : `WHEN ${v} IS NULL OR ${blankSql(v)} THEN ${sqlString(`${f.name}: required value is empty`)}`);
   const fmt = formatBad(f, v);
   if (fmt) arms.push(`WHEN ${fmt[0]} THEN ${sqlString(`${f.name}: ${fmt[1]}`)}`);
   if (f.codes) {

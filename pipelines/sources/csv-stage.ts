@@ -1,5 +1,5 @@
 // Reads one contract table's CSV files (one per batch, in batch order) into the shared staging
-// pipeline's raw temp tables (stage.ts):
+// pipeline's raw temp tables (stage.ts, stage-upsert.ts):
 // - each file is read once with read_csv (all VARCHAR, store_rejects), header renames and code
 //   maps from the mapping file applied on the way in;
 // - structural errors (wrong column count, bad UTF-8, unterminated quotes...) become rejects;
@@ -11,7 +11,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TableSpec } from '../contract.ts';
 import type { HeaderMapping } from './csv-header.ts';
 import { ident, rawRecordSql, readCsvSql, sqlString } from './csv-sql.ts';
-import { count, createRawTables, dropTemp, rawTableNames, type QuarantineRowsSql, type RawTables } from './stage.ts';
+import { count, createRawTables, dropTemp, rawTableNames, type RawTables } from './stage.ts';
+import type { QuarantineRowsSql } from './stage-upsert.ts';
 
 export interface StageFile {
   batch: string;
@@ -108,7 +109,7 @@ export async function readCsvFiles(
     WITH rjx AS (
       SELECT _b, line - 2 - (row_number() OVER (PARTITION BY _b ORDER BY line) - 1) AS acc_before FROM ${ident(rejects)}
     ), vals AS (
-      SELECT b._b, b._batch, b._ord - s.start_row AS k, b.reason, ${rawRecordSql(spec, 'r')} AS raw
+      SELECT b._b, r._batch, b._ord - s.start_row AS k, b.reason, ${rawRecordSql(spec, 'r')} AS raw
       FROM ${ident(bad)} b JOIN ${ident(starts)} s USING (_b) JOIN ${ident(raw)} r ON r.rowid = b._ord
     ), lined AS (
       SELECT _b, _batch AS batch, line, reason, raw FROM ${ident(rejects)}

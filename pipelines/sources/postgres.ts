@@ -10,7 +10,7 @@
 //   YYYY-MM-DD, booleans true/false, plain decimals), column renames and code maps from the
 //   mapping file applied in the SELECT (identifiers quoted, codes as parameters), and appended
 //   into a raw temp table with the DuckDB Appender.
-// - Only when every table has been pulled does the shared pipeline (stage.ts) validate,
+// - Only when every table has been pulled does the shared pipeline (stage-upsert.ts) validate,
 //   quarantine and upsert, in one DuckDB transaction with the new watermarks: an unreachable
 //   server or a connection dropped mid-pull leaves staging and the watermarks as they were.
 // - The next pull asks for updated_at >= the stored watermark (the max updated_at pulled), so
@@ -23,9 +23,10 @@ import type { Clock, Logger, Progress } from '../io.ts';
 import { ident as duckIdent, sqlString } from './csv-sql.ts';
 import { loadSourceMapping, sourceColumn, tableMapping, type SourceMapping, type TableMapping } from './mapping.ts';
 import {
-  applyPrepared, count, createRawTables, describeLoad, dropPrepared, ensureStaging, inTransaction, prepareTable,
-  rawTableNames, resetStaging, stagingState, tableExists, WATERMARKS_DDL, type Prepared, type RawTables, type TableLoadReport,
+  count, createRawTables, describeLoad, ensureStaging, inTransaction, rawTableNames, resetStaging, stagingState, tableExists,
+  WATERMARKS_DDL, type RawTables, type TableLoadReport,
 } from './stage.ts';
+import { applyPrepared, dropPrepared, prepareTable, type Prepared } from './stage-upsert.ts';
 
 export type PostgresConnection = pg.ClientConfig | string;
 
