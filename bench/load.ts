@@ -2,6 +2,7 @@
 // streamed download for bulk throughput (bytes counted, body discarded).
 import autocannon from 'autocannon';
 import http from 'node:http';
+import { processCpuSeconds } from './proc.ts';
 
 export interface LoadResult {
   url: string;
@@ -11,12 +12,22 @@ export interface LoadResult {
   /** Responses that were not 2xx, plus socket errors and timeouts. */
   failures: number;
   total: number;
+  /** Server CPU (user + system) per request in ms, when the server's pid was given. */
+  serverCpuMs?: number;
 }
 
-/** `connections` concurrent keep-alive connections hammering `url` for `duration` seconds, sending `headers`. */
-export async function loadTest(url: string, connections: number, duration: number, headers?: Record<string, string>): Promise<LoadResult> {
+/**
+ * `connections` concurrent keep-alive connections hammering `url` for `duration` seconds, sending
+ * `headers`. With `serverPid`, also the server's CPU per request: on 2 cores the load generator
+ * competes with the server, so this says what the server could do on its own.
+ */
+export async function loadTest(url: string, connections: number, duration: number, headers?: Record<string, string>, serverPid?: number): Promise<LoadResult> {
+  const before = serverPid ? await processCpuSeconds(serverPid) : null;
   const r = await autocannon({ url, connections, duration, timeout: 30, headers });
+  const after = serverPid ? await processCpuSeconds(serverPid) : null;
+  const cpu = before !== null && after !== null && r.requests.total ? { serverCpuMs: ((after - before) * 1000) / r.requests.total } : {};
   return {
+    ...cpu,
     url,
     rps: r.requests.average,
     p50: r.latency.p50,

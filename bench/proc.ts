@@ -68,6 +68,17 @@ export async function vmHwm(pid: number): Promise<number | null> {
   }
 }
 
+/** CPU seconds (user + system) a live process has used so far, or null without /proc. */
+export async function processCpuSeconds(pid: number): Promise<number | null> {
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks, counted after the ")" that ends the name.
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(')').pop()!.trim().split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Starts a long-running child (its stderr echoed, indented) and waits until a line matches `ready`. */
 export async function startChild(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs: number }): Promise<ChildProcess> {
   const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });

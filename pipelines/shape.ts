@@ -79,11 +79,13 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
 /** The published table: shaped rows not withheld, published columns and touched flags only. */
 async function publishShaped(conn: DuckDBConnection, compiled: CompiledDataset): Promise<void> {
   const table = ident(compiled.table);
+  // Earlier versions kept it in the staging file, where it would be written to disk every run.
   const kind = await objectType(conn, compiled.table);
-  if (kind) await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} ${table}`);
+  if (kind) await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} main.${table}`);
   const select = compiled.publishSql(shapedTable(compiled.datasetId));
   // A table, not a view: windows are evaluated once, and post-processing (X8) updates it in place.
-  await conn.run(`CREATE TABLE ${table} AS ${select}`);
+  // Temporary: it lives for this run only (the next run makes it again from shaped_<dataset>).
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`);
 }
 
 /** X8: runs the post-processing steps and measures the k achieved. */

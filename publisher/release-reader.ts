@@ -1,5 +1,6 @@
 // Reading published releases: which one is current, and its manifest and chart artifacts.
 // This is the only door the site uses into the data directory.
+import { readlinkSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ChartArtifact, CURRENT_LINK, MANIFEST_FILE, Manifest, RELEASES_DIR } from './manifest.ts';
@@ -12,13 +13,25 @@ export interface OpenRelease {
 
 /** The release id that `DATA/current` points at, or null when nothing is published yet. */
 export async function currentReleaseId(dataDir: string): Promise<string | null> {
+  return orNone(await readlink(path.join(dataDir, CURRENT_LINK)).catch(noLink));
+}
+
+/** currentReleaseId without a thread-pool round trip (the portal asks on every request). */
+export function currentReleaseIdSync(dataDir: string): string | null {
   try {
-    const target = await readlink(path.join(dataDir, CURRENT_LINK));
-    return path.basename(target);
+    return orNone(readlinkSync(path.join(dataDir, CURRENT_LINK)));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    return noLink(err);
   }
+}
+
+function noLink(err: unknown): null {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+  throw err;
+}
+
+function orNone(target: string | null): string | null {
+  return target === null ? null : path.basename(target);
 }
 
 /** A release directory's name: its UTC time, with -N when two runs share a second. */

@@ -2,10 +2,9 @@
 // SVGs, ready answers, DuckDB views), cached per release id. `current` is re-read on every request,
 // so a new release switched in via the symlink is used at once; the old cache is dropped once no
 // request still holds it.
-import { readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { readChart, readManifest, releaseDir } from '../publisher/release-reader.ts';
-import { CURRENT_LINK, type ChartArtifact, type DatasetManifest, type Manifest } from '../publisher/manifest.ts';
+import { currentReleaseIdSync, readChart, readManifest, releaseDir } from '../publisher/release-reader.ts';
+import { type ChartArtifact, type DatasetManifest, type Manifest } from '../publisher/manifest.ts';
 import type { CachedAnswer } from './api/response-cache.ts';
 import { renderChartSvg } from './charts/render-svg.ts';
 import type { DatasetView, SiteDb } from './db.ts';
@@ -104,13 +103,7 @@ export class ReleaseStore {
    * round trip per request (the largest single cost of a cached page under load).
    */
   currentId(): string | null {
-    if (this.pinned) return this.pinned;
-    try {
-      return path.basename(readlinkSync(path.join(this.dataDir, CURRENT_LINK)));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    return this.pinned ?? currentReleaseIdSync(this.dataDir);
   }
 
   /**
