@@ -218,12 +218,11 @@ FROM src`;
   const liftedFlags = liftedTouched(lifted);
   const withheldCase = `CASE ${keeps.map((k) => `WHEN (${k.sql}) IS NOT TRUE THEN ${literal(k.rule)}`).join(' ')} END`;
   const storedSelects = [...stored].map(([name, sql]) => `${sql} AS ${ident(name)}`);
-  const shapeRowsSql = (filter: string): string => `WITH base AS (SELECT *${derivedSql.map((d) => `, ${d}`).join('')} FROM ${ident(src)} WHERE ${filter}),
-  src AS (SELECT * FROM base WHERE ${where})
-SELECT ${[`${ident(source.primaryKey)} AS __src_key`, ...rowSelects, ...storedSelects, ...liftedFlags.rowSelects, 'CAST(NULL AS VARCHAR) AS __withheld'].join(',\n  ')}
-FROM src${keeps.length ? `
-UNION ALL BY NAME
-SELECT ${ident(source.primaryKey)} AS __src_key, CAST(${withheldCase} AS VARCHAR) AS __withheld FROM base WHERE (${where}) IS NOT TRUE` : ''}`;
+  // One pass over the staged rows: stage-one values are computed for withheld rows too (they stay
+  // in staging; stage two reads only rows with __withheld NULL), so no second scan or union.
+  const shapeRowsSql = (filter: string): string => `WITH base AS (SELECT *${derivedSql.map((d) => `, ${d}`).join('')} FROM ${ident(src)} WHERE ${filter})
+SELECT ${[`${ident(source.primaryKey)} AS __src_key`, ...rowSelects, ...storedSelects, ...liftedFlags.rowSelects, `CAST(${keeps.length ? withheldCase : 'NULL'} AS VARCHAR) AS __withheld`].join(',\n  ')}
+FROM base`;
   const windows = lifted.map((l) => l.windowSelect()).filter((w): w is string => w !== null);
   const publishSql = (shaped: string): string =>
     `SELECT ${[...lifted.map((l) => l.publishSelect()), ...liftedFlags.publishSelects].join(',\n  ')}
