@@ -13,6 +13,7 @@ import type { RunReport } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
 import { ident, literal } from '../rules/sql.ts';
 import type { TableLoadReport } from './sources/csv-drop.ts';
+import { tableExists } from './sources/stage.ts';
 
 const STATE_DDL = `CREATE TABLE IF NOT EXISTS _shaped_state (dataset_id VARCHAR PRIMARY KEY, fingerprint VARCHAR, through TIMESTAMPTZ)`;
 
@@ -26,16 +27,9 @@ export function shapedTable(datasetId: string): string {
   return `shaped_${datasetId.replace(/-/g, '_')}`;
 }
 
-async function objectType(conn: DuckDBConnection, name: string): Promise<'table' | 'view' | null> {
-  const where = `database_name <> 'temp' AND schema_name = 'main' AND table_name = ${literal(name)}`;
-  if (Number((await count(conn, `SELECT count(*) AS n FROM duckdb_tables() WHERE ${where}`)).n)) return 'table';
-  if (Number((await count(conn, `SELECT count(*) AS n FROM duckdb_views() WHERE ${where.replace('table_name', 'view_name')}`)).n)) return 'view';
-  return null;
-}
-
 /** The instant the shaped table is current through, if it can be updated in place; null to rebuild. */
 async function reusableThrough(conn: DuckDBConnection, compiled: CompiledDataset, full: boolean): Promise<string | null> {
-  if (full || (await objectType(conn, shapedTable(compiled.datasetId))) !== 'table') return null;
+  if (full || !(await tableExists(conn, shapedTable(compiled.datasetId)))) return null;
   const rows = (await conn.runAndReadAll(
     `SELECT fingerprint, strftime(timezone('UTC', through), '%Y-%m-%dT%H:%M:%S.%fZ') AS through FROM _shaped_state WHERE dataset_id = ${literal(compiled.datasetId)}`,
   )).getRowObjects();
@@ -80,8 +74,7 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
 async function publishShaped(conn: DuckDBConnection, compiled: CompiledDataset): Promise<void> {
   const table = ident(compiled.table);
   // Earlier versions kept it in the staging file, where it would be written to disk every run.
-  const kind = await objectType(conn, compiled.table);
-  if (kind) await conn.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} main.${table}`);
+  if (await tableExists(conn, compiled.table)) await conn.run(`DROP TABLE main.${table}`);
   const select = compiled.publishSql(shapedTable(compiled.datasetId));
   // A table, not a view: windows are evaluated once, and post-processing (X8) updates it in place.
   // Temporary: it lives for this run only (the next run makes it again from shaped_<dataset>).

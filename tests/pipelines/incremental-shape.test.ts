@@ -2,6 +2,7 @@
 // yet publishes byte for byte what a full run over the same records publishes — updates, seals
 // and embargoes that lifted in between included. Different rules, or a clock that went back,
 // cannot make it publish stale rows.
+import { DuckDBInstance } from '@duckdb/node-api';
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +99,23 @@ describe('incremental shaping', () => {
     const calls = (h: Record<string, string>) => Object.entries(h).filter(([p]) => p.includes('c911-call'));
     expect(calls(incremental)).toEqual(calls(full));
     expect(calls(incremental).length).toBe(3);
+  });
+
+  it('removes a published table an earlier version left in the staging file, publishing the same', async () => {
+    const root = await tempDir('incr-upgrade');
+    const src = await sourceWith(path.join(root, 'src'), 2);
+    const data = path.join(root, 'data');
+    const before = await fileHashes((await runOnce(src, data), data));
+    const db = await DuckDBInstance.create(path.join(data, 'staging', 'staging.duckdb'));
+    const conn = await db.connect();
+    await conn.run(`CREATE TABLE pub_c911_call AS SELECT 'stale' AS event_id`);
+    conn.closeSync();
+    db.closeSync();
+    await runOnce(src, data);
+    expect(await fileHashes(data)).toEqual(before);
+    const after = await (await DuckDBInstance.create(path.join(data, 'staging', 'staging.duckdb'))).connect();
+    const left = await after.runAndReadAll(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name LIKE 'pub_%'`);
+    expect(Number(left.getRowObjects()[0].n), 'published tables left in the staging file').toBe(0);
+    after.closeSync();
   });
 });
