@@ -37,7 +37,11 @@ export interface CompiledDataset {
   sourceTable: string;
   /** SELECT of published columns plus one `__touched_<RULE>` boolean per column rule. */
   shapeSql: string;
-  /** SELECT of one row: `rows_total` and, per row rule, the rows it withheld (first rule wins). */
+  /**
+   * SELECT of one row: `rows_total` and, per row rule, the rows it withheld (first rule wins). The
+   * one-statement reference: runs count `__withheld` of the shaped table, and the compile tests
+   * check those counts against this.
+   */
   withheldSql: string;
   /**
    * Stage one of incremental shaping: SELECT over the staged rows matching `where` (a predicate on
