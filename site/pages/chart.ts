@@ -7,7 +7,7 @@ import { inlineSvg } from '../charts/render-svg.ts';
 import { formatInt } from '../format.ts';
 import { escapeHtml, html, raw, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
-import { chartTable } from './dataset.ts';
+import { chartTable } from './chart-table.ts';
 
 export const CHART_SCRIPTS = ['/assets/vega.min.js', '/assets/vega-lite.min.js', '/assets/chart-view.js'];
 

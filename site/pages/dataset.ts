@@ -1,12 +1,14 @@
-// Dataset page: description, downloads, data dictionary, charts (inline SVG + text + data table),
-// run report and update schedule. Everything readable without JavaScript.
+// Dataset page: description, downloads, data dictionary, charts (an <img> of the cached chart SVG,
+// text and a summary of the data, none of which grows with the data; the inline SVG and the full
+// table are on each chart page), run report and update schedule. Everything readable without JavaScript.
 import { datasetJsonLd, jsonLdScript } from '../../publisher/jsonld.ts';
 import type { ChartArtifact, ChartManifest, DatasetManifest, Manifest } from '../../publisher/manifest.ts';
 import { describeCron, nextRun } from '../../pipelines/schedule.ts';
-import { inlineSvg } from '../charts/render-svg.ts';
+import { DEFAULT_CHART_WIDTH } from '../charts/render-svg.ts';
 import { ageChangesAt, formatAge, formatBytes, formatDateTime, formatInt } from '../format.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
+import { chartSummary } from './chart-table.ts';
 
 export interface RenderedChart {
   entry: ChartManifest;
@@ -20,45 +22,51 @@ const FORMAT_LABEL = { csv: 'CSV', parquet: 'Parquet', json: 'JSON' } as const;
 // fast path. Data is never rewritten this way: the X3 scan reads the rendered text as is.
 const ELLIPSIS = raw('&hellip;');
 
-/** One chart-table cell; the first column is the row header. A null measure is a suppressed cell. */
-export function cell(value: string | number | boolean | null | undefined, fieldType: string, first: boolean): SafeHtml {
-  const open = first ? raw('<th scope="row"') : raw('<td');
-  const close = first ? raw('</th>') : raw('</td>');
-  if (value === null || value === undefined) {
-    return fieldType === 'quantitative' || fieldType === 'number'
-      ? html`${open} class="num suppressed">suppressed${close}`
-      : html`${open} class="meta">(blank)${close}`;
+
+/** Pixel size of a rendered chart SVG, from its root element's width/height (else its viewBox). */
+export function svgSize(svg: string): { width: number; height: number } | null {
+  const root = /^\s*(?:<\?xml[^>]*>\s*)?<svg\b([^>]*)>/.exec(svg)?.[1];
+  if (!root) return null;
+  const attr = (name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(root)?.[1];
+  let width = Number.parseFloat(attr('width') ?? '');
+  let height = Number.parseFloat(attr('height') ?? '');
+  if (!(width > 0 && height > 0)) {
+    const box = (attr('viewBox') ?? '').trim().split(/[\s,]+/).map(Number);
+    [width, height] = [box[2], box[3]];
   }
-  if (typeof value === 'number') return html`${open} class="num">${formatInt(value)}${close}`;
-  return html`${open}>${String(value)}${close}`;
+  return width > 0 && height > 0 && Number.isFinite(width) && Number.isFinite(height)
+    ? { width: Math.round(width), height: Math.round(height) }
+    : null;
 }
 
-/** The aggregate behind a chart as an accessible table; suppressed measures say so. */
-export function chartTable(a: ChartArtifact, title: string): SafeHtml {
-  return html`<div class="table-wrap"><table>
-<caption>Data for the chart &ldquo;${title}&rdquo;${a.suppressedCells ? html` (${formatInt(a.suppressedCells)} small ${a.suppressedCells === 1 ? 'cell' : 'cells'} suppressed)` : ''}</caption>
-<thead><tr>${a.fields.map((f) => html`<th scope="col">${f.title}</th>`)}</tr></thead>
-<tbody>${a.rows.map((row) => html`<tr>${a.fields.map((f, i) => cell(row[f.name], f.type, i === 0))}</tr>`)}</tbody>
-</table></div>`;
-}
+/** Size given to a chart image whose SVG has none: the default chart width at 5:3 (CSS scales it). */
+const FALLBACK_SIZE = { width: DEFAULT_CHART_WIDTH, height: Math.round((DEFAULT_CHART_WIDTH * 3) / 5) };
 
 function chartSection(ds: DatasetManifest, c: RenderedChart, index: number): SafeHtml {
   const base = `chart-${index}`;
   const title = c.artifact?.title ?? c.entry.title;
   const description = c.artifact?.description ?? c.entry.description;
-  const svg = c.svg
-    ? raw(inlineSvg(c.svg, `${base}-`, `${base}-title`, `${base}-desc`))
-    : html`<p class="meta">This chart could not be drawn; its data is in the table below when available.</p>`;
+  const href = `/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}`;
+  // The chart is an image of the SVG the chart route already serves (rendered once per release,
+  // with an ETag): inlined, its marks and their labels made the page grow with the data. Its
+  // width and height reserve the space before it loads; the style scales it down on narrow screens.
+  const size = c.svg ? (svgSize(c.svg) ?? FALLBACK_SIZE) : null;
+  const alt = description ? `${title}: ${description}` : title;
+  const image = size
+    ? html`<img src="${href}.svg" alt="${alt}" width="${String(size.width)}" height="${String(size.height)}" loading="lazy" decoding="async" style="display:block;max-width:100%;height:auto">`
+    : html`<p class="meta">This chart could not be drawn; a summary of its data is below when available, and the full table is on the chart page.</p>`;
   const a = c.artifact;
-  const table = a ? chartTable(a, title) : '';
+  // The full table is on the chart page only: inlined here it made the page grow with the data.
+  const summary = a ? chartSummary(a, title, href) : '';
   return html`<figure class="chart" aria-labelledby="${base}-title">
 <h3 id="${base}-title">${title}</h3>
-${svg}
+${image}
 <figcaption><p id="${base}-desc">${description}</p>
-<p><a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}">Chart page: interactive view, downloads, embed code and data</a> &middot;
-<a href="/datasets/${ds.id}/charts/${encodeURIComponent(c.entry.id)}.svg">Chart as an SVG image</a></p></figcaption>
+<p><a href="${href}">Chart page: interactive view, downloads, embed code and data</a> &middot;
+<a href="${href}.svg">Chart as an SVG image</a></p></figcaption>
 </figure>
-${table}`;
+${summary}
+`;
 }
 
 function ruleTable(caption: string, counts: Record<string, number>, empty: string): SafeHtml {
@@ -105,7 +113,9 @@ export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: Ren
   const r = ds.report;
   const downloads = ds.files.map(
     (f) => html`<li><a href="/datasets/${ds.id}/rows.${f.format}" download>${FORMAT_LABEL[f.format]} &mdash; all rows</a>
-<span class="meta">(${formatBytes(f.bytes)}, SHA-256 <code>${f.sha256.slice(0, 12)}&hellip;</code>)</span></li>`,
+<span class="meta">(${formatBytes(f.bytes)}, ${f.sha256
+      ? html`SHA-256 <code>${f.sha256.slice(0, 12)}&hellip;</code>`
+      : html`stored in ${formatInt(f.parts?.length ?? 0)} parts, each with its SHA-256 in the release manifest`})</span></li>`,
   );
   const dictionary = html`<div class="table-wrap"><table>
 <caption>Data dictionary: ${formatInt(ds.columns.length)} columns of ${ds.name}</caption>

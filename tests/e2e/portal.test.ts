@@ -1,7 +1,8 @@
 // End-to-end: the real server (`publisher serve`) on a release built from the seeded demo drop,
 // driven by headless Chromium. Visits every page type, runs axe (fails on serious/critical),
-// checks 375px layouts for horizontal scroll, follows a chart to its data, uses the fee estimator,
-// checks the brief's numbers against DuckDB on the release Parquet, and saves screenshots.
+// checks 375px layouts for horizontal scroll, checks the dataset page's chart images load, follows
+// a chart to its data, uses the fee estimator, checks the brief's numbers against DuckDB on the
+// release Parquet, and saves screenshots.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
@@ -147,6 +148,38 @@ function expectVisible(page: Page, selector: string) {
 }
 
 describe('journeys', () => {
+  it('shows each dataset-page chart as a loaded image of its SVG route, not inline SVG', async () => {
+    for (const context of [desktop, phone]) {
+      const page = await context.newPage();
+      const failed: string[] = [];
+      page.on('requestfailed', (r) => failed.push(r.url()));
+      page.on('response', (r) => {
+        if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+      });
+      await page.goto(`${base}/datasets/nibr-offs`);
+      expect(await page.locator('main svg').count()).toBe(0);
+      const images = page.locator('figure.chart img');
+      const n = await images.count();
+      const manifest = JSON.parse(await readFile(path.join(releaseDir, 'manifest.json'), 'utf8'));
+      const charts: { id: string }[] = manifest.datasets.find((d: { id: string }) => d.id === 'nibr-offs').charts;
+      expect(n).toBe(charts.length);
+      for (let i = 0; i < n; i++) {
+        const img = images.nth(i);
+        expect(await img.getAttribute('src')).toBe(`/datasets/nibr-offs/charts/${encodeURIComponent(charts[i].id)}.svg`);
+        expect((await img.getAttribute('alt'))?.trim()).toBeTruthy();
+        await img.scrollIntoViewIfNeeded(); // loading="lazy"
+        await img.evaluate((el: HTMLImageElement) => (el.complete && el.naturalWidth > 0 ? null : el.decode()));
+        const box = await img.evaluate((el: HTMLImageElement) => ({ natural: el.naturalWidth, shown: el.getBoundingClientRect().width, parent: el.parentElement!.getBoundingClientRect().width }));
+        expect(box.natural, charts[i].id).toBeGreaterThan(0);
+        expect(box.shown).toBeGreaterThan(0);
+        expect(box.shown).toBeLessThanOrEqual(box.parent + 0.5); // scaled down on a 375px screen
+      }
+      expect(failed).toEqual([]);
+      expect(await axe(page), 'axe on the dataset page with its chart images loaded').toEqual([]);
+      await page.close();
+    }
+  });
+
   it('clicks from a dataset chart to its chart page, its data table and CSV', async () => {
     const page = await desktop.newPage();
     await page.goto(`${base}/datasets/nibr-offs`);

@@ -77,14 +77,28 @@ describe('dataset page', () => {
     expect(body).toContain('<th scope="row"><code>X5</code></th><td class="num">7</td>');
   });
 
-  it('inlines every chart as responsive SVG with description and data table', () => {
-    expect(body.match(/<svg\b/g)).toHaveLength(2);
-    expect(body).toMatch(/<svg[^>]*viewBox="0 0 \d+ \d+"[^>]*width="100%"[^>]*role="img"/);
-    expect(body).toContain('aria-describedby="chart-1-desc"');
+  it('shows every chart as an image of its SVG route, with alt text and description; a small aggregate (at most 5 rows) in full, linked to its chart page', async () => {
+    // No inline SVG: the page refers to the cached chart SVG, so its size does not grow with the data.
+    expect(body).not.toContain('<svg');
+    const src = `/datasets/${INCIDENTS_ID}/charts/by-category.svg`;
+    const img = body.match(/<img\b[^>]*>/g)?.find((t) => t.includes(`src="${src}"`));
+    expect(img).toBeDefined();
+    expect(img).toMatch(/ alt="Incidents by category: Bar chart of incident counts per category[^"]*"/);
+    expect(img).toMatch(/ width="\d+" height="\d+" loading="lazy" decoding="async"/);
     expect(body).toContain('<p id="chart-1-desc">Bar chart of incident counts per category');
     expect(body).toContain('<caption>Data for the chart &ldquo;Incidents by category&rdquo; (1 small cell suppressed)</caption>');
     expect(body).toContain('<th scope="row">Unknown &lt;none&gt;</th><td class="num suppressed">suppressed</td>');
     expect(body).toContain('<th scope="row">2024-01</th><td class="num">744</td>');
+    expect(body).toContain(`<a href="/datasets/${INCIDENTS_ID}/charts/by-category#data">Full data table (5 rows) on the chart page</a>`);
+    // Larger aggregates are summarized: tests/site/pages/dataset-charts.test.ts.
+    const svg = await app.get(src);
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+  });
+
+  it('allows same-origin images in its Content-Security-Policy', async () => {
+    const res = await app.get(`/datasets/${INCIDENTS_ID}`);
+    expect(res.headers.get('content-security-policy')).toMatch(/(^|;)\s*img-src 'self'(;|$)/);
   });
 
   it('headings are in order and the schedule is shown', () => {
