@@ -175,6 +175,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       publicUrl: config.publicUrl,
       minCell,
       keep: config.keepReleases,
+      parts: config.bulkParts,
       previous: await openCurrentRelease(config.dataDir),
       progress,
       datasets: selected.map(({ def }, i) => ({

@@ -3,7 +3,7 @@
 // CSV files are Tabular Data Resources (the v1 profile only admits CSV or inline data); Parquet and
 // JSON files are plain Data Resources that carry the same Table Schema for reference. Paths are
 // relative to the release directory, so the package travels with the release.
-import { LICENSE_URL, MEDIA_TYPES } from './dcat.ts';
+import { downloadUrl, LICENSE_URL, MEDIA_TYPES } from './dcat.ts';
 import type { ColumnManifest, DatasetManifest, FileManifest, Manifest, PublishedType } from './manifest.ts';
 
 export const DATAPACKAGE_FILE = 'datapackage.json';
@@ -34,7 +34,7 @@ export interface DataResource {
   encoding?: 'utf-8';
   dialect?: { delimiter: string; header: boolean; doubleQuote: boolean };
   /** `sha256:<hex>`: the v1 spec reads an unprefixed hash as MD5, so other algorithms are prefixed. */
-  hash: string;
+  hash?: string;
   bytes: number;
   schema: TableSchema;
 }
@@ -79,19 +79,20 @@ export function tableSchema(d: Pick<DatasetManifest, 'columns' | 'rowKey'>): Tab
   return { fields, ...(hasKey ? { primaryKey: [d.rowKey] } : {}), missingValues: [''] };
 }
 
-function resource(d: DatasetManifest, f: FileManifest): DataResource {
+function resource(d: DatasetManifest, f: FileManifest, baseUrl?: string): DataResource {
   const tabular = f.format === 'csv';
   return {
     profile: tabular ? 'tabular-data-resource' : 'data-resource',
     name: packageName(`${d.slug}-${f.format}`),
-    path: f.path.split('\\').join('/'),
+    // A file stored in parts exists only as the portal's download (the parts joined in order).
+    path: f.parts && baseUrl ? downloadUrl(baseUrl, d, f) : f.path.split('\\').join('/'),
     title: `${d.name} (${f.format.toUpperCase()})`,
     description: d.description,
     format: f.format,
     mediatype: MEDIA_TYPES[f.format],
     ...(f.format === 'parquet' ? {} : { encoding: 'utf-8' as const }),
     ...(tabular ? { dialect: { delimiter: ',', header: true, doubleQuote: true } } : {}),
-    hash: `sha256:${f.sha256}`,
+    ...(f.sha256 ? { hash: `sha256:${f.sha256}` } : {}),
     bytes: f.bytes,
     schema: tableSchema(d),
   };
@@ -111,6 +112,6 @@ export function buildDataPackage(m: Manifest, baseUrl?: string): DataPackage {
     licenses: [{ name: 'PDDL-1.0', path: LICENSE_URL, title: 'Open Data Commons Public Domain Dedication and License v1.0' }],
     contributors: [{ title: m.agency.name, email: m.agency.contactEmail, role: 'publisher' }],
     keywords,
-    resources: m.datasets.flatMap((d) => d.files.map((f) => resource(d, f))),
+    resources: m.datasets.flatMap((d) => d.files.map((f) => resource(d, f, baseUrl))),
   };
 }

@@ -2,27 +2,15 @@
 // native types, CSV and JSON with floating ISO timestamps. Rows in the stable row-key order.
 // The table is sorted once, into the Parquet file; CSV and JSON are copied from that file in its
 // order (DuckDB preserves insertion order), so 11 M rows are not sorted three times. SHA-256 of
-// each file runs in Node while DuckDB writes the next one.
+// each file runs in Node while DuckDB writes the next one. A large dataset's CSV and JSON are
+// written in parts instead (publisher/parts.ts), reusing the previous release's unchanged parts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
+import { csvCell, jsonCell } from './cells.ts';
 import { fileSize, sha256File } from './files.ts';
 import type { ColumnManifest, FileManifest } from './manifest.ts';
-
-/** Text cells that a spreadsheet would run as a formula get a leading apostrophe in CSV. */
-function csvCell(c: ColumnManifest): string {
-  const col = ident(c.name);
-  if (c.type === 'timestamp') return `strftime(${col}, '%Y-%m-%dT%H:%M:%S') AS ${col}`;
-  // A regex, not `left(col, 1) IN (…)`: DuckDB turns an IN list of 5+ constants into a join,
-  // which loses the Parquet file's row order when CSV and JSON are copied from it.
-  if (c.type === 'text') return `CASE WHEN regexp_matches(${col}, '^[=+\\-@\\t\\r]') THEN '''' || ${col} ELSE ${col} END AS ${col}`;
-  return col;
-}
-
-function jsonCell(c: ColumnManifest): string {
-  const col = ident(c.name);
-  return c.type === 'timestamp' ? `strftime(${col}, '%Y-%m-%dT%H:%M:%S.%g') AS ${col}` : col;
-}
+import { writeParts, type PartLayout } from './parts.ts';
 
 export interface ExportStep {
   format: FileManifest['format'];
@@ -43,14 +31,25 @@ export function exportSteps(table: string, columns: readonly ColumnManifest[], r
     {
       format: 'csv',
       file: path.join(datasetDir, 'rows.csv'),
-      sql: `COPY (SELECT ${columns.map(csvCell).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.csv'))} (FORMAT csv, HEADER true)`,
+      sql: `COPY (SELECT ${columns.map((c) => csvCell(c)).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.csv'))} (FORMAT csv, HEADER true)`,
     },
     {
       format: 'json',
       file: path.join(datasetDir, 'rows.json'),
-      sql: `COPY (SELECT ${columns.map(jsonCell).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.json'))} (FORMAT json, ARRAY true)`,
+      sql: `COPY (SELECT ${columns.map((c) => jsonCell(c)).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.json'))} (FORMAT json, ARRAY true)`,
     },
   ];
+}
+
+/** When and how a large dataset's CSV and JSON are written in parts (publisher/parts.ts). */
+export interface PartsOptions {
+  layout: PartLayout;
+  /** Rows in the table: more than `layout.above` means parts. */
+  rows: number;
+  /** Prefix of new part file names, unique within the release. */
+  prefix: string;
+  /** The dataset's files in the release now serving (parts in them are reused when unchanged). */
+  previous: { dir: string; files: readonly FileManifest[] } | null;
 }
 
 export async function exportDataset(
@@ -60,14 +59,27 @@ export async function exportDataset(
   rowKey: string,
   releaseDir: string,
   datasetDir: string,
+  parts?: PartsOptions,
 ): Promise<FileManifest[]> {
   const pending: Promise<FileManifest>[] = [];
+  const inParts = parts !== undefined && parts.rows > parts.layout.above;
   try {
     for (const step of exportSteps(table, columns, rowKey, datasetDir)) {
+      if (inParts && step.format !== 'parquet') continue;
       await conn.run(step.sql);
       pending.push(Promise.all([fileSize(step.file), sha256File(step.file)]).then(([bytes, sha256]) => ({
         format: step.format, path: path.relative(releaseDir, step.file), bytes, sha256,
       })));
+    }
+    if (inParts) {
+      const prevCsv = parts.previous?.files.find((f) => f.format === 'csv' && f.parts);
+      const prevJson = parts.previous?.files.find((f) => f.format === 'json' && f.parts);
+      const written = await writeParts({
+        conn, parquet: path.join(datasetDir, 'rows.parquet'), columns, rowKey, releaseDir, datasetDir,
+        layout: parts.layout, prefix: parts.prefix,
+        previous: prevCsv && prevJson ? { dir: parts.previous!.dir, csv: prevCsv, json: prevJson } : null,
+      });
+      pending.push(Promise.resolve(written.csv), Promise.resolve(written.json));
     }
   } finally {
     // Never leave a hash reading a file the caller is about to remove.

@@ -4,6 +4,7 @@
 //   DATA/releases/<releaseId>/manifest.json            this file's Manifest
 //   DATA/releases/<releaseId>/data.json                 DCAT-US catalog of the release
 //   DATA/releases/<releaseId>/datasets/<id>/rows.{csv,parquet,json}
+//   DATA/releases/<releaseId>/datasets/<id>/parts/*.{csv,json}   large CSV/JSON, in parts (FileManifest.parts)
 //   DATA/releases/<releaseId>/datasets/<id>/charts/<chartId>.json   a ChartArtifact
 //   DATA/current -> releases/<releaseId>                switched atomically (symlink rename)
 //   DATA/staging/ , DATA/runs/ , DATA/publisher.key     private, never served
@@ -23,12 +24,34 @@ export const ColumnManifest = z.object({
 });
 export type ColumnManifest = z.infer<typeof ColumnManifest>;
 
-export const FileManifest = z.object({
-  format: z.enum(['csv', 'parquet', 'json']),
+/** One part of a bulk file written in parts (publisher/parts.ts). */
+export const FilePart = z.object({
   /** Path relative to the release directory. */
   path: z.string(),
   bytes: z.number().int(),
   sha256: z.string(),
+  rows: z.number().int(),
+  /** The part's first row key: parts hold consecutive key ranges. */
+  first: z.string(),
+  /** Row count, sum of row hashes and whether it opens the dataset: equal means same bytes. */
+  fingerprint: z.string(),
+});
+export type FilePart = z.infer<typeof FilePart>;
+
+export const FileManifest = z.object({
+  format: z.enum(['csv', 'parquet', 'json']),
+  /** Path relative to the release directory; for a file in parts, the name it is served under. */
+  path: z.string(),
+  /** Size of the whole file (for parts: head + every part + tail). */
+  bytes: z.number().int(),
+  /** SHA-256 of the file; absent for a file in parts (each part has its own). */
+  sha256: z.string().optional(),
+  /** A large CSV/JSON file is stored as parts: the file is `head`, the parts in order, then `tail`. */
+  parts: z.array(FilePart).optional(),
+  head: z.string().optional(),
+  tail: z.string().optional(),
+  /** Format version and columns the parts were written for (parts are reused only when equal). */
+  signature: z.string().optional(),
 });
 export type FileManifest = z.infer<typeof FileManifest>;
 

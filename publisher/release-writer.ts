@@ -11,13 +11,14 @@ import { datasetChanges } from './changes.ts';
 import { buildDataPackage, DATAPACKAGE_FILE } from './datapackage.ts';
 import { buildDcatCatalog } from './dcat.ts';
 import { exportDataset } from './export.ts';
+import { DEFAULT_PART_LAYOUT, type PartLayout } from './parts.ts';
 import { fsyncPath } from './files.ts';
 import { ScanBlockedError, scanRelease, type PseudonymColumn, type ScanResult } from './scan.ts';
 import {
   CURRENT_LINK, MANIFEST_FILE, RELEASES_DIR,
   type ChartManifest, type ColumnManifest, type DatasetManifest, type Manifest, type RunReport,
 } from './manifest.ts';
-import { listReleaseIds, type OpenRelease } from './release-reader.ts';
+import { listReleaseIds, readManifest, type OpenRelease } from './release-reader.ts';
 
 export interface DatasetToPublish {
   meta: Pick<DatasetManifest, 'id' | 'slug' | 'name' | 'description' | 'category' | 'keywords' | 'schedule' | 'sourceTable' | 'rowKey'>;
@@ -52,6 +53,8 @@ export interface WriteReleaseOptions {
   scan?: { termsTable: string; pages?: (releaseDir: string) => Promise<{ name: string; text: string }[]> };
   /** The rule catalog as published with the release (for the privacy office pages). */
   rules: unknown;
+  /** When large CSV/JSON files are written in parts; DEFAULT_PART_LAYOUT when omitted. */
+  parts?: PartLayout;
 }
 
 /** The privacy report published with each release. */
@@ -76,7 +79,14 @@ async function temporal(conn: DuckDBConnection, table: string, column: string) {
 async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: string): Promise<{ manifest: DatasetManifest; suppressedCells: number }> {
   const dir = path.join(tmp, 'datasets', d.meta.id);
   await mkdir(path.join(dir, 'charts'), { recursive: true });
-  const files = await exportDataset(o.conn, d.table, d.columns, d.meta.rowKey, tmp, dir);
+  const rowCount = Number((await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`)).getRowObjects()[0].n);
+  const before = o.previous?.manifest.datasets.find((p) => p.id === d.meta.id);
+  const files = await exportDataset(o.conn, d.table, d.columns, d.meta.rowKey, tmp, dir, {
+    layout: o.parts ?? DEFAULT_PART_LAYOUT,
+    rows: rowCount,
+    prefix: path.basename(tmp).replace(/^\.tmp-/, ''),
+    previous: before ? { dir: o.previous!.dir, files: before.files } : null,
+  });
   const types = new Map(d.columns.map((c) => [c.name, c.type]));
   const charts: ChartManifest[] = [];
   let suppressedCells = 0;
@@ -93,14 +103,12 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     await o.conn.run(`COPY (SELECT * FROM ${ident(d.caseLookupTable)} ORDER BY lookup) TO ${literal(file)} (FORMAT parquet)`);
     caseLookup = { path: path.relative(tmp, file) };
   }
-  const count = await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`);
-  const before = o.previous?.manifest.datasets.find((p) => p.id === d.meta.id);
   const changes = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null);
   const manifest: DatasetManifest = {
     ...d.meta,
     columns: d.columns,
     files,
-    rowCount: Number(count.getRowObjects()[0].n),
+    rowCount,
     rulesApplied: d.rulesApplied,
     report: { ...d.report, changes },
     charts,
@@ -135,12 +143,29 @@ export async function cleanTemporary(dataDir: string): Promise<string[]> {
   // Work files of an interrupted sealing pass (X6 across releases).
   for (const release of await listReleaseIds(dataDir)) {
     for (const entry of await readdir(path.join(root, release), { recursive: true, withFileTypes: true }).catch(() => [])) {
-      if (entry.name.startsWith('.sealing-') || entry.name.startsWith(`.${MANIFEST_FILE}.`)) {
+      if (entry.name.startsWith('.sealing-') || entry.name.startsWith('.parts-') || entry.name.startsWith(`.${MANIFEST_FILE}.`)) {
         await rm(path.join(entry.parentPath, entry.name), { recursive: true, force: true });
       }
     }
+    await removeUnlistedParts(path.join(root, release));
   }
   return names;
+}
+
+/**
+ * Part files the manifest does not list: new parts of a sealing pass that died before its manifest,
+ * or replaced parts (which may hold sealed rows) of one that died right after it.
+ */
+async function removeUnlistedParts(dir: string): Promise<void> {
+  const manifest = await readManifest(dir).catch(() => null);
+  if (!manifest) return;
+  const listed = new Set(manifest.datasets.flatMap((d) => d.files.flatMap((f) => (f.parts ?? []).map((p) => path.join(dir, p.path)))));
+  for (const d of manifest.datasets) {
+    const partsDir = path.join(dir, 'datasets', d.id, 'parts');
+    for (const name of await readdir(partsDir).catch(() => [] as string[])) {
+      if (!listed.has(path.join(partsDir, name))) await rm(path.join(partsDir, name), { force: true });
+    }
+  }
 }
 
 /** Points DATA/current at a release atomically (rename of a fresh symlink over the old one). */

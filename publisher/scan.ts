@@ -92,7 +92,7 @@ export async function scanRelease(
   // 2. Every other file, line by line; 3. rendered pages handed in by the caller.
   for (const rel of await listFiles(opts.releaseDir)) {
     // Bulk files and every Parquet file are scanned through the table they were written from.
-    if (/^datasets\/[^/]+\/rows\.(csv|json|parquet)$/.test(rel) || rel.endsWith('.parquet')) continue;
+    if (/^datasets\/[^/]+\/(rows\.(csv|json|parquet)|parts\/[^/]+\.(csv|json))$/.test(rel) || rel.endsWith('.parquet')) continue;
     artifacts++;
     await addTextUnits(conn, rel, await readFile(path.join(opts.releaseDir, rel), 'utf8'), opts.allow ?? []);
   }

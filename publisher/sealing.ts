@@ -1,13 +1,16 @@
 // X6 across releases: a record sealed after it was published disappears from every retained
 // release too. Each affected release's bulk files are rewritten without the sealed rows (new
-// files renamed over the old, Parquet last) and its manifest rewritten last, with only a count
+// files renamed over the old, Parquet last; of CSV/JSON in parts, only the parts that held sealed
+// rows, the replaced parts deleted after the manifest) and its manifest rewritten last, with only a count
 // of removals. Chart aggregates are left as published: counts, never identities.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
-import { exportDataset } from './export.ts';
-import { MANIFEST_FILE, RELEASES_DIR, type Manifest } from './manifest.ts';
+import { exportDataset, exportSteps } from './export.ts';
+import { fileSize, sha256File } from './files.ts';
+import { DEFAULT_PART_LAYOUT, writeParts } from './parts.ts';
+import { MANIFEST_FILE, RELEASES_DIR, type FileManifest, type Manifest } from './manifest.ts';
 import { listReleaseIds, readManifest } from './release-reader.ts';
 
 export interface SealedKeys {
@@ -39,7 +42,7 @@ export interface SealingResult {
   removed: number;
 }
 
-async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string): Promise<number> {
+async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string, obsolete: string[]): Promise<number> {
   const d = manifest.datasets[index];
   const parquet = d.files.find((f) => f.format === 'parquet');
   if (!parquet) return 0;
@@ -52,13 +55,33 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
   const datasetDir = path.join(dir, 'datasets', d.id);
   const work = path.join(datasetDir, `.sealing-${process.pid}`);
   await mkdir(work, { recursive: true });
+  const csv = d.files.find((f) => f.format === 'csv');
+  const json = d.files.find((f) => f.format === 'json');
   try {
-    const files = await exportDataset(conn, 'sealing_rows', d.columns, d.rowKey, dir, work);
-    for (const format of ['csv', 'json', 'parquet'] as const) {
-      const f = files.find((x) => x.format === format)!;
-      const name = path.basename(f.path);
-      await rename(path.join(work, name), path.join(datasetDir, name));
-      f.path = path.relative(dir, path.join(datasetDir, name));
+    let files: FileManifest[];
+    let replaced: string[] = [];
+    if (csv?.parts && json?.parts) {
+      // In parts: a new Parquet file, and only the parts that held sealed rows written again.
+      const [step] = exportSteps('sealing_rows', d.columns, d.rowKey, work);
+      await conn.run(step.sql);
+      const parts = await writeParts({
+        conn, parquet: step.file, columns: d.columns, rowKey: d.rowKey, releaseDir: dir, datasetDir,
+        layout: DEFAULT_PART_LAYOUT, prefix: `${path.basename(dir)}-sealed-${process.pid}-${Date.now()}`,
+        previous: { dir, csv, json },
+      });
+      const kept = new Set([...parts.csv.parts!, ...parts.json.parts!].map((p) => p.path));
+      replaced = [...csv.parts, ...json.parts].map((p) => p.path).filter((p) => !kept.has(p));
+      const parquet = path.join(datasetDir, 'rows.parquet');
+      await rename(step.file, parquet);
+      files = [{ format: 'parquet', path: path.relative(dir, parquet), bytes: await fileSize(parquet), sha256: await sha256File(parquet) }, parts.csv, parts.json];
+    } else {
+      files = await exportDataset(conn, 'sealing_rows', d.columns, d.rowKey, dir, work);
+      for (const format of ['csv', 'json', 'parquet'] as const) {
+        const f = files.find((x) => x.format === format)!;
+        const name = path.basename(f.path);
+        await rename(path.join(work, name), path.join(datasetDir, name));
+        f.path = path.relative(dir, path.join(datasetDir, name));
+      }
     }
     manifest.datasets[index] = {
       ...d,
@@ -66,6 +89,8 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
       rowCount: d.rowCount - removed,
       report: { ...d.report, sealedRemoved: (d.report.sealedRemoved ?? 0) + removed },
     };
+    // Part files no longer listed are removed once the new manifest is in place.
+    obsolete.push(...replaced.map((p) => path.join(dir, p)));
   } finally {
     await rm(work, { recursive: true, force: true });
     await conn.run('DROP TABLE IF EXISTS sealing_rows');
@@ -81,12 +106,13 @@ export async function sealRetainedReleases(conn: DuckDBConnection, dataDir: stri
   for (const releaseId of ids) {
     const dir = path.join(root, releaseId);
     const manifest = await readManifest(dir);
+    const obsolete: string[] = [];
     let touched = false;
     for (const { datasetId, keysTable, lookupKeysTable } of sealed) {
       const index = manifest.datasets.findIndex((d) => d.id === datasetId);
       if (index < 0) continue;
       if (lookupKeysTable) await rewriteLookup(conn, dir, manifest, index, lookupKeysTable);
-      const removed = await rewriteDataset(conn, dir, manifest, index, keysTable);
+      const removed = await rewriteDataset(conn, dir, manifest, index, keysTable, obsolete);
       if (removed) {
         touched = true;
         results.push({ releaseId, datasetId, removed });
@@ -96,6 +122,7 @@ export async function sealRetainedReleases(conn: DuckDBConnection, dataDir: stri
       const tmp = path.join(dir, `.${MANIFEST_FILE}.${process.pid}`);
       await writeFile(tmp, JSON.stringify(manifest, null, 2));
       await rename(tmp, path.join(dir, MANIFEST_FILE));
+      for (const file of obsolete) await rm(file, { force: true });
     }
   }
   return results;

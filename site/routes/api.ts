@@ -24,6 +24,7 @@ import { SoqlError } from '../soql/errors.ts';
 import { csvHeader, renderSql, type SodaFormat } from '../soql/render.ts';
 import { sendReady } from '../ready.ts';
 import { findDataset, headerJson, originOf, releaseOf } from './common.ts';
+import { sendBulkFile } from '../bulk.ts';
 
 export { DEFAULT_LIMIT, MAX_LIMIT } from '../soql/compile.ts';
 
@@ -244,9 +245,13 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
     res.setHeader('Content-Disposition', `attachment; filename="${ds.id}.${ext}"`);
     res.setHeader('X-SODA2-Fields', headerJson(ds.columns.map((c) => c.name)));
     // The whole published file, streamed from disk: bulk exports are never capped.
-    res.sendFile(ctx.resolve(file.path), { etag: false, lastModified: false, cacheControl: false }, (err) => {
-      if (err && !res.headersSent) next(err);
-    });
+    if (!file.parts) {
+      res.sendFile(ctx.resolve(file.path), { etag: false, lastModified: false, cacheControl: false }, (err) => {
+        if (err && !res.headersSent) next(err);
+      });
+      return;
+    }
+    void sendBulkFile(req, res, next, file, (rel) => ctx.resolve(rel));
   });
 
   r.get('/api/catalog/v1', (req, res) => {

@@ -26,6 +26,7 @@ import { readyAnswer, sendReady } from '../ready.ts';
 import { releaseManifests } from '../releases.ts';
 import { findDataset, originOf, releaseOf } from './common.ts';
 import { PageCache, renderedCharts } from './page-cache.ts';
+import { sendBulkFile } from '../bulk.ts';
 
 const BASE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'";
 /**
@@ -149,9 +150,7 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
       .set('Content-Type', DOWNLOAD_TYPES[file.format])
       .set('Content-Disposition', `attachment; filename="${filename}"`)
       .set('Access-Control-Allow-Origin', '*');
-    res.sendFile(ctx.resolve(file.path), (err) => {
-      if (err && !res.headersSent) next(err);
-    });
+    await sendBulkFile(req, res, next, file, (rel) => ctx.resolve(rel));
   });
 
   r.get('/datasets/:id/charts/:file', async (req, res, next) => {

@@ -27,10 +27,10 @@ export function testConfig(sourceDir: string, dataDir: string): Config {
   return { ...Config.parse({}), sourceDir, dataDir };
 }
 
-export async function runOnce(sourceDir: string, dataDir: string, extra: Partial<RunOptions> = {}) {
+export async function runOnce(sourceDir: string, dataDir: string, extra: Partial<RunOptions> = {}, config: Partial<Config> = {}) {
   const log = memoryLogger();
   const result = await runPipelines({
-    config: testConfig(sourceDir, dataDir),
+    config: { ...testConfig(sourceDir, dataDir), ...config },
     log,
     progress: noProgress,
     clock: RUN_CLOCK,

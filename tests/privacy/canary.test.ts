@@ -88,7 +88,11 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
-describe('canary PII never leaves staging', () => {
+// As single files, and with every CSV/JSON in parts (the layout of large datasets).
+describe.each([
+  { layout: 'single files', config: {} },
+  { layout: 'parts', config: { bulkParts: { above: 0, rows: 500 } } },
+])('canary PII never leaves staging ($layout)', ({ config }) => {
   let dataDir: string;
   let releaseDir: string;
   let app: Running;
@@ -100,7 +104,7 @@ describe('canary PII never leaves staging', () => {
     await mkdir(batch);
     for (const [name, content] of Object.entries(canaryBatch())) await writeFile(path.join(batch, name), content);
     dataDir = await tempDir('canary-data');
-    const run = await runOnce(source, dataDir);
+    const run = await runOnce(source, dataDir, {}, config);
     releaseDir = run.releaseDir;
     app = await runApp(dataDir);
   });
@@ -133,6 +137,7 @@ describe('canary PII never leaves staging', () => {
     const c = await db.connect();
     const files = await filesUnder(releaseDir);
     expect(files.length).toBeGreaterThan(10);
+    expect(files.some((f) => f.includes(`${path.sep}parts${path.sep}`))).toBe('bulkParts' in config);
     for (const file of files) {
       const rel = path.relative(releaseDir, file);
       if (file.endsWith('.parquet')) {
@@ -160,7 +165,9 @@ describe('canary PII never leaves staging', () => {
     for (const p of paths) {
       const res = await app.get(p);
       expect(res.status, p).toBe(200);
-      leaked.push(...leaks(p, await res.text()));
+      const body = await res.text();
+      if (/rows\.(csv|json)$/.test(p)) expect(body.length, p).toBeGreaterThan(1000);
+      leaked.push(...leaks(p, body));
     }
     expect(leaked).toEqual([]);
   });

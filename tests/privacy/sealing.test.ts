@@ -3,12 +3,15 @@
 // consecutive releases cannot tell which records were sealed; only a count is published.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createHmac } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caseLookupHash } from '../../publisher/case-lookup.ts';
 import { sha256File } from '../../publisher/files.ts';
 import { readManifest } from '../../publisher/release-reader.ts';
+import { cleanTemporary } from '../../publisher/release-writer.ts';
+import { readBulk } from '../helpers/bulk.ts';
 import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
 
 const pseudonym = (ns: string, v: string) => createHmac('sha256', Buffer.from(TEST_KEY, 'hex')).update(`${ns}\x1f${v}`).digest('hex').slice(0, 16);
@@ -19,7 +22,11 @@ async function keys(releaseDir: string, id: string, column: string): Promise<Set
   return new Set(rows.map((r) => String(r.k)));
 }
 
-describe('sealing across releases (attack 5)', () => {
+// As single files, and with every CSV/JSON in parts of 50 rows (the layout of large datasets).
+describe.each([
+  { layout: 'single files', config: {} },
+  { layout: 'parts', config: { bulkParts: { above: 0, rows: 50 } } },
+])('sealing across releases (attack 5), $layout', ({ config }) => {
   let first: { releaseId: string; releaseDir: string };
   let second: { releaseId: string; releaseDir: string };
   let sealedCalls: string[];
@@ -32,7 +39,7 @@ describe('sealing across releases (attack 5)', () => {
     conn = await (await DuckDBInstance.create(':memory:')).connect();
     source = await demoDrop({ scale: 0.002 });
     const data = await tempDir('sealing');
-    first = await runOnce(source, data);
+    first = await runOnce(source, data, {}, config);
     const [b1, b2] = ['20261030T020000Z', '20261031T020000Z'].map((b) => path.join(source, b));
     // Rows published in release 1 and untouched by batch 2: seal three of each.
     const pick = async (file: string, key: string) => (await conn.runAndReadAll(
@@ -57,7 +64,7 @@ describe('sealing across releases (attack 5)', () => {
     );
     await seal('cad_events.csv', 'event_id', sealedCalls);
     await seal('rms_offenses.csv', 'offense_id', sealedOffenses);
-    second = await runOnce(source, data, { clock: () => new Date('2026-11-15T12:00:00Z') });
+    second = await runOnce(source, data, { clock: () => new Date('2026-11-15T12:00:00Z') }, config);
   });
 
   it('the sealed rows were published before (so this test can fail)', () => {
@@ -72,9 +79,18 @@ describe('sealing across releases (attack 5)', () => {
       const offenses = await keys(dir, 'nibr-offs', 'offense_id');
       for (const id of sealedCalls) expect(calls.has(pseudonym('event_id', id)), `${dir} ${id}`).toBe(false);
       for (const id of sealedOffenses) expect(offenses.has(pseudonym('offense_id', id)), `${dir} ${id}`).toBe(false);
-      for (const f of ['rows.csv', 'rows.json']) {
-        const text = await readFile(path.join(dir, 'datasets', 'c911-call', f), 'utf8');
+      const files = (await readManifest(dir)).datasets.find((d) => d.id === 'c911-call')!.files;
+      expect(files.some((f) => f.parts)).toBe('bulkParts' in config);
+      for (const f of files.filter((x) => x.format !== 'parquet')) {
+        const text = (await readBulk(dir, f)).toString('utf8');
+        expect(text.length).toBeGreaterThan(1000);
         for (const id of sealedCalls) expect(text.includes(pseudonym('event_id', id))).toBe(false);
+      }
+      // No part file left on disk holds a sealed row either (replaced parts are deleted).
+      const partsDir = path.join(dir, 'datasets', 'c911-call', 'parts');
+      for (const name of await readdir(partsDir).catch(() => [] as string[])) {
+        const text = await readFile(path.join(partsDir, name), 'utf8');
+        for (const id of sealedCalls) expect(text.includes(pseudonym('event_id', id)), name).toBe(false);
       }
     }
   });
@@ -85,7 +101,30 @@ describe('sealing across releases (attack 5)', () => {
     expect(calls.report.sealedRemoved).toBe(3);
     const rows = (await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${first.releaseDir}/datasets/c911-call/rows.parquet')`)).getRowObjects()[0];
     expect(calls.rowCount).toBe(Number(rows.n));
-    for (const f of calls.files) expect(await sha256File(path.join(first.releaseDir, f.path)), f.path).toBe(f.sha256);
+    for (const f of calls.files) {
+      for (const p of f.parts ?? [f]) expect(await sha256File(path.join(first.releaseDir, p.path)), p.path).toBe(p.sha256);
+    }
+    if ('bulkParts' in config) {
+      // Only the parts that held the three sealed rows were written again.
+      const csv = calls.files.find((f) => f.format === 'csv')!;
+      const rewritten = csv.parts!.filter((p) => p.path.includes('-sealed-'));
+      expect(rewritten.length).toBeGreaterThan(0);
+      expect(rewritten.length).toBeLessThanOrEqual(3);
+      expect(csv.parts!.length).toBeGreaterThan(10);
+      expect(csv.parts!.reduce((a, p) => a + p.rows, 0)).toBe(calls.rowCount);
+    }
+  });
+
+  it('removes part files the manifest does not list (left by a sealing pass that died) at the next start', async () => {
+    const partsDir = path.join(first.releaseDir, 'datasets', 'c911-call', 'parts');
+    const listed = (await readManifest(first.releaseDir)).datasets.find((d) => d.id === 'c911-call')!.files.flatMap((f) => f.parts ?? []);
+    expect(listed.length > 0).toBe('bulkParts' in config);
+    if (!listed.length) return;
+    const orphan = path.join(partsDir, 'replaced-by-sealing.csv');
+    await writeFile(orphan, `${pseudonym('event_id', sealedCalls[0])},sealed row\n`);
+    await cleanTemporary(path.dirname(path.dirname(first.releaseDir)));
+    expect(existsSync(orphan)).toBe(false);
+    for (const p of listed) expect(existsSync(path.join(first.releaseDir, p.path)), p.path).toBe(true);
   });
 
   it('removes sealed cases from the case lookup of every release (I7)', async () => {
