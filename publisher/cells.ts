@@ -22,25 +22,6 @@ export function jsonCell(c: ColumnManifest, qualifier = '', bare = false): strin
   return bare || (!qualifier && value === col) ? value : `${value} AS ${name}`;
 }
 
-/** A text value as DuckDB's CSV writer writes it: quoted when empty or holding , " # CR or LF. */
-function csvText(value: string): string {
-  return `CASE WHEN ${value} = '' OR regexp_matches(${value}, '[,"#\\n\\r]') THEN '"' || replace(${value}, '"', '""') || '"' ELSE ${value} END`;
-}
-
-/** One CSV line (without its newline) as a SQL text expression, byte for byte what COPY … (FORMAT csv)
- *  writes for the cells of csvCell: parts need each line's length before the file is cut. */
-export function csvLine(columns: readonly ColumnManifest[], qualifier = ''): string {
-  return columns.map((c) => {
-    const col = `${qualifier}${ident(c.name)}`;
-    if (c.type === 'timestamp') return `coalesce(strftime(${col}, '%Y-%m-%dT%H:%M:%S'), '')`;
-    if (c.type === 'text') {
-      const guarded = `(CASE WHEN regexp_matches(${col}, '^[=+\\-@\\t\\r]') THEN '''' || ${col} ELSE ${col} END)`;
-      return `coalesce(${csvText(guarded)}, '')`;
-    }
-    return `coalesce(CAST(${col} AS VARCHAR), '')`;
-  }).join(` || ',' || `);
-}
-
 /** One JSON object (one line: to_json escapes control characters) as a SQL text expression. */
 export function jsonLine(columns: readonly ColumnManifest[], qualifier = ''): string {
   return `to_json(struct_pack(${columns.map((c) => `${ident(c.name)} := ${jsonCell(c, qualifier, true)}`).join(', ')}))`;

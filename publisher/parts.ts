@@ -7,17 +7,19 @@
 // touches instead of gigabytes of text.
 //
 // How parts are written: DuckDB's partitioned COPY does not keep row order inside a partition, so
-// the rows to write go out in one ordered COPY of ready-made lines (csvLine/jsonLine), whose byte
-// lengths DuckDB sums per part beforehand; Node then cuts that file at those offsets (hashing each
-// part as it goes) and checks every cut falls at a line end. Parquet stays one file: the API and
+// the rows to write go out in one ordered COPY per format (CSV by DuckDB's own CSV writer, JSON as
+// one to_json line per row), and DuckDB counts beforehand how many newlines each part holds (its
+// rows, plus newlines inside CSV cells). Node then cuts the file after that many newlines, hashing
+// each part as it goes, while DuckDB writes the next format. Parquet stays one file: the API and
 // analysts read it, and it is the source the parts are copied from, in its order.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
-import { link, mkdir, open, rm } from 'node:fs/promises';
+import { link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
-import { csvLine, jsonLine } from './cells.ts';
+import { csvCell, jsonLine } from './cells.ts';
 import type { ColumnManifest, FileManifest, FilePart } from './manifest.ts';
+import { copyIntoParts } from './part-cutter.ts';
 
 export interface PartLayout {
   /** Datasets with more rows than this are written in parts; smaller ones as single files. */
@@ -69,17 +71,20 @@ function usablePrevious(p: PartsInput['previous'], columns: readonly ColumnManif
 /** Piece numbers of a re-cut range: range × stride + sub-piece. */
 const SEG_STRIDE = 1_000_000;
 
-interface Piece { piece: number; rows: number; first: string; fingerprint: string; csvBytes: number; jsonBytes: number }
+/** A part to write: its rows, and the newlines its CSV holds (rows plus newlines inside cells). */
+interface Piece { piece: number; rows: number; first: string; fingerprint: string; csvLines: number }
+interface Written { p: Piece; to: string; bytes: number; sha256: string }
 
 const fingerprintSql = `CAST(count(*) AS VARCHAR) || ':' || CAST(sum(h) AS VARCHAR) || ':' || CAST(min(rn) = 0 AS INTEGER)`;
 
-/** The lines of the rows in TEMP table __part_rows(rn, piece), in row order: alias `s` is the Parquet row. */
-function linesSql(i: PartsInput, src: string, fresh: boolean): { from: string; csv: string; json: string } {
-  const json = `CASE WHEN s.file_row_number = 0 THEN '' ELSE ',' END || ${jsonLine(i.columns, 's.')}`;
-  const from = fresh
-    ? `${src} s`
-    : `${src} s JOIN __part_rows p ON s.file_row_number = p.rn`;
-  return { from, csv: csvLine(i.columns, 's.'), json };
+/** What to copy: every Parquet row (`s`) on a fresh cut, else the rows in TEMP table __part_rows(rn, piece). */
+const rowsFrom = (src: string, fresh: boolean): string => (fresh ? `${src} s` : `${src} s JOIN __part_rows p ON s.file_row_number = p.rn`);
+
+/** Newlines inside the CSV cells of a row: DuckDB's CSV writer writes them as they are, in quotes. */
+function cellNewlinesSql(columns: readonly ColumnManifest[]): string {
+  const text = columns.filter((c) => c.type === 'text').map((c) => `s.${ident(c.name)}`);
+  const count = (col: string) => `CASE WHEN contains(${col}, chr(10)) THEN strlen(${col}) - strlen(replace(${col}, chr(10), '')) ELSE 0 END`;
+  return text.length === 0 ? '0' : text.map(count).join(' + ');
 }
 
 /**
@@ -91,16 +96,13 @@ async function planPieces(i: PartsInput, src: string, hashSql: string): Promise<
   const { conn, layout } = i;
   const key = ident(i.rowKey);
   const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjects();
-  const piecesOf = async (fresh: boolean, pieceSql: string) => {
-    const lines = linesSql(i, src, fresh);
-    return (await read(`SELECT piece, count(*) AS n, CAST(min(k) AS VARCHAR) AS first, ${fingerprintSql} AS fp,
-        sum(strlen(csv) + 1) AS csv_bytes, sum(strlen(json) + 1) AS json_bytes
-      FROM (SELECT ${pieceSql} AS piece, s.file_row_number AS rn, s.${key} AS k, ${hashSql} AS h, ${lines.csv} AS csv, ${lines.json} AS json FROM ${lines.from})
-      GROUP BY piece ORDER BY piece`)).map((r) => ({
-      piece: Number(r.piece), rows: Number(r.n), first: String(r.first), fingerprint: String(r.fp),
-      csvBytes: Number(r.csv_bytes), jsonBytes: Number(r.json_bytes),
+  const piecesOf = async (fresh: boolean, pieceSql: string) =>
+    (await read(`SELECT piece, count(*) AS n, CAST(min(k) AS VARCHAR) AS first, ${fingerprintSql} AS fp, sum(nl) AS nl
+      FROM (SELECT ${pieceSql} AS piece, s.file_row_number AS rn, s.${key} AS k, ${hashSql} AS h, ${cellNewlinesSql(i.columns)} AS nl
+            FROM ${rowsFrom(src, fresh)})
+      GROUP BY piece ORDER BY piece`)).map((r): Piece => ({
+      piece: Number(r.piece), rows: Number(r.n), first: String(r.first), fingerprint: String(r.fp), csvLines: Number(r.n) + Number(r.nl),
     }));
-  };
   if (!usablePrevious(i.previous, i.columns)) {
     // A fresh cut: the Parquet file is in key order, so its row number says the part.
     return { pieces: await piecesOf(true, `s.file_row_number // ${layout.rows}`), keep: new Set(), fresh: true };
@@ -121,43 +123,11 @@ async function planPieces(i: PartsInput, src: string, hashSql: string): Promise<
   // Changed ranges are written again; one that grew past twice the part size is cut in pieces.
   const split = changed.filter((c) => c.n > 2 * layout.rows).map((c) => c.seg);
   await conn.run(`CREATE OR REPLACE TEMP TABLE __part_rows AS
-    SELECT rn, seg * ${SEG_STRIDE} + CASE WHEN seg IN (${[-1, ...split].join(', ')})
+    SELECT rn, CAST(seg AS BIGINT) * ${SEG_STRIDE} + CASE WHEN seg IN (${[-1, ...split].join(', ')})
       THEN (row_number() OVER (PARTITION BY seg ORDER BY rn) - 1) // ${layout.rows} ELSE 0 END AS piece
     FROM __part_seg WHERE seg IN (${[-1, ...changed.map((c) => c.seg)].join(', ')})`);
   await conn.run('DROP TABLE IF EXISTS __part_seg');
   return { pieces: await piecesOf(false, 'p.piece'), keep, fresh: false };
-}
-
-/** Cuts `file` into consecutive part files of the given sizes, hashing each; every cut must end a line. */
-async function cutFile(file: string, cuts: { to: string; bytes: number }[]): Promise<string[]> {
-  const handle = await open(file, 'r');
-  try {
-    const total = (await handle.stat()).size;
-    const expected = cuts.reduce((a, c) => a + c.bytes, 0);
-    if (total !== expected) throw new Error(`parts: ${path.basename(file)} is ${total} bytes, the lines add up to ${expected}`);
-    const hashes: string[] = [];
-    let at = 0;
-    for (const cut of cuts) {
-      const buf = Buffer.allocUnsafe(cut.bytes);
-      for (let got = 0; got < cut.bytes;) {
-        const { bytesRead } = await handle.read(buf, got, cut.bytes - got, at + got);
-        if (bytesRead === 0) throw new Error(`parts: ${path.basename(file)} ended early`);
-        got += bytesRead;
-      }
-      if (cut.bytes > 0 && buf[cut.bytes - 1] !== 0x0a) throw new Error(`parts: a cut of ${path.basename(file)} at ${at + cut.bytes} is not at a line end`);
-      const out = await open(cut.to, 'wx');
-      try {
-        await out.writeFile(buf);
-      } finally {
-        await out.close();
-      }
-      hashes.push(createHash('sha256').update(buf).digest('hex'));
-      at += cut.bytes;
-    }
-    return hashes;
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Writes (or reuses) the CSV and JSON parts of one dataset. */
@@ -185,19 +155,23 @@ export async function writeParts(i: PartsInput): Promise<PartsResult> {
         else for (const piece of bySeg.get(seg) ?? []) order.push({ piece });
       }
     }
+    // 1. The rows of every piece to write, in row order, copied by DuckDB into a named pipe that
+    //    2. Node cuts into part files as they come (publisher/part-cutter.ts).
+    const from = rowsFrom(src, plan.fresh);
+    const ordered = plan.fresh ? '' : 'ORDER BY s.file_row_number';
+    const copySql = (format: 'csv' | 'json', to: string): string => (format === 'csv'
+      ? `COPY (SELECT ${i.columns.map((c) => csvCell(c, 's.')).join(', ')} FROM ${from} ${ordered}) TO ${literal(to)} (FORMAT csv, HEADER false)`
+      : `COPY (SELECT CASE WHEN s.file_row_number = 0 THEN '' ELSE ',' END || ${jsonLine(i.columns, 's.')} AS line FROM ${from} ${ordered})
+          TO ${literal(to)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER E'\\x1F')`);
+    const written = { csv: new Map<number, Written>(), json: new Map<number, Written>() };
+    for (const format of plan.pieces.length > 0 ? (['csv', 'json'] as const) : []) {
+      const cuts = plan.pieces.map((p) => ({ to: path.join(partsDir, `${i.prefix}-${p.piece}.${format}`), lines: format === 'csv' ? p.csvLines : p.rows }));
+      const done = await copyIntoParts(path.join(work, `lines.${format}`), (fifo) => i.conn.run(copySql(format, fifo)), cuts);
+      plan.pieces.forEach((p, n) => written[format].set(p.piece, { p, to: cuts[n].to, ...done[n] }));
+    }
+    // 3. The parts in key order: kept ranges are hard links to the previous release's files.
     const out: Record<'csv' | 'json', FilePart[]> = { csv: [], json: [] };
-    const lines = linesSql(i, src, plan.fresh);
     for (const format of ['csv', 'json'] as const) {
-      // 1. The lines of every piece to write, in row order, in one file.
-      const all = path.join(work, `lines.${format}`);
-      const ordered = plan.fresh ? '' : 'ORDER BY s.file_row_number';
-      await i.conn.run(`COPY (SELECT ${lines[format]} AS line FROM ${lines.from} ${ordered})
-        TO ${literal(all)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER E'\\x1F')`);
-      // 2. Cut into part files; kept ranges are hard links to the previous release's files.
-      const cuts = plan.pieces.map((p) => ({ to: path.join(partsDir, `${i.prefix}-${p.piece}.${format}`), bytes: format === 'csv' ? p.csvBytes : p.jsonBytes }));
-      const hashes = await cutFile(all, cuts);
-      await rm(all, { force: true });
-      const written = new Map(plan.pieces.map((p, n) => [p.piece, { p, to: cuts[n].to, sha256: hashes[n] }]));
       for (const item of order) {
         if ('keep' in item) {
           const old = i.previous![format].parts![item.keep];
@@ -208,9 +182,9 @@ export async function writeParts(i: PartsInput): Promise<PartsResult> {
           }
           out[format].push(old);
         } else {
-          const w = written.get(item.piece.piece)!;
+          const w = written[format].get(item.piece.piece)!;
           out[format].push({
-            path: path.relative(i.releaseDir, w.to), bytes: format === 'csv' ? w.p.csvBytes : w.p.jsonBytes, sha256: w.sha256,
+            path: path.relative(i.releaseDir, w.to), bytes: w.bytes, sha256: w.sha256,
             rows: w.p.rows, first: w.p.first, fingerprint: w.p.fingerprint,
           });
         }

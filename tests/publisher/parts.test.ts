@@ -123,4 +123,19 @@ describe('bulk files in parts', () => {
     const files = await exportDataset(conn, 'pub', COLUMNS, 'id', dir, dir, { layout: { above: 2000, rows: 100 }, rows: 2000, prefix: 'x', previous: null });
     expect(files.every((f) => !f.parts && f.sha256)).toBe(true);
   });
+
+  it('numbers rewritten pieces past 2^31 (a change in range 2,200 of 2,200 one-row parts)', async () => {
+    await conn.run(`CREATE OR REPLACE TABLE pub AS SELECT printf('k%05d', i) AS id, TIMESTAMP '2025-01-01' AS at, 'x' AS note, i AS n FROM range(2200) r(i)`);
+    const dir = await tempDir('parts-many');
+    const datasetDir = path.join(dir, 'datasets', 'abcd-1234');
+    await mkdir(datasetDir, { recursive: true });
+    const opts = (prefix: string, previous: PartsOptions['previous']): PartsOptions => ({ layout: { above: 0, rows: 1 }, rows: 2200, prefix, previous });
+    const first = await exportDataset(conn, 'pub', COLUMNS, 'id', dir, datasetDir, opts('a', null));
+    await conn.run(`UPDATE pub SET n = -1 WHERE id = 'k02199'`);
+    const second = await exportDataset(conn, 'pub', COLUMNS, 'id', dir, datasetDir, opts('b', { dir, files: first }));
+    const parts = second.find((f) => f.format === 'csv')!.parts!;
+    expect(parts).toHaveLength(2200);
+    expect(parts.filter((p) => p.path.includes('/b-')).map((p) => p.path)).toEqual(['datasets/abcd-1234/parts/b-2199000000.csv']);
+    expect((await readBulk(dir, second.find((f) => f.format === 'csv')!)).toString('utf8').trimEnd().split('\n').at(-1)).toBe('k02199,2025-01-01T00:00:00,x,-1');
+  });
 });
