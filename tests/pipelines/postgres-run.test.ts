@@ -5,6 +5,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createHmac } from 'node:crypto';
 import { chmod, readdir, readlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../pipelines/config.ts';
@@ -41,7 +42,8 @@ beforeAll(async () => {
   const drop = await demoDrop({ scale: 0.002 });
   const batch = path.join(drop, (await readdir(drop)).sort()[0]);
   // The server reads the CSVs itself (COPY FROM file), as the postgres user.
-  for (let dir = batch; dir !== '/'; dir = path.dirname(dir)) await chmod(dir, 0o755).catch(() => {});
+  // Up to the system temp directory, never it or its parents (other users' programs need /tmp as it is).
+  for (let dir = batch; dir !== '/' && dir !== os.tmpdir(); dir = path.dirname(dir)) await chmod(dir, 0o755).catch(() => {});
   await pg.query(contractDdl(schema));
   for (const table of ['cad_events', 'rms_offenses', 'use_of_force']) {
     await pg.query(`COPY "${schema}"."${table}" FROM '${batch}/${table}.csv' WITH (FORMAT csv, HEADER true)`);
