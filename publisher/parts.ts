@@ -9,8 +9,8 @@
 // How parts are written: DuckDB's partitioned COPY does not keep row order inside a partition, so
 // the rows to write go out in one ordered COPY per format (CSV by DuckDB's own CSV writer, JSON as
 // one to_json line per row), and DuckDB counts beforehand how many newlines each part holds (its
-// rows, plus newlines inside CSV cells). Node then cuts the file after that many newlines, hashing
-// each part as it goes, while DuckDB writes the next format. Parquet stays one file: the API and
+// rows, plus newlines inside CSV cells). The COPY writes into a named pipe that Node cuts after
+// that many newlines while DuckDB formats, hashing each part (publisher/part-cutter.ts). Parquet stays one file: the API and
 // analysts read it, and it is the source the parts are copied from, in its order.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
