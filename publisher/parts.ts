@@ -73,7 +73,7 @@ const SEG_STRIDE = 1_000_000;
 
 /** A part to write: its rows, and the newlines its CSV holds (rows plus newlines inside cells). */
 interface Piece { piece: number; rows: number; first: string; fingerprint: string; csvLines: number }
-interface Written { p: Piece; to: string; bytes: number; sha256: string }
+interface Written { to: string; bytes: number; sha256: string }
 
 const fingerprintSql = `CAST(count(*) AS VARCHAR) || ':' || CAST(sum(h) AS VARCHAR) || ':' || CAST(min(rn) = 0 AS INTEGER)`;
 
@@ -167,7 +167,7 @@ export async function writeParts(i: PartsInput): Promise<PartsResult> {
     for (const format of plan.pieces.length > 0 ? (['csv', 'json'] as const) : []) {
       const cuts = plan.pieces.map((p) => ({ to: path.join(partsDir, `${i.prefix}-${p.piece}.${format}`), lines: format === 'csv' ? p.csvLines : p.rows }));
       const done = await copyIntoParts(path.join(work, `lines.${format}`), (fifo) => i.conn.run(copySql(format, fifo)), cuts);
-      plan.pieces.forEach((p, n) => written[format].set(p.piece, { p, to: cuts[n].to, ...done[n] }));
+      plan.pieces.forEach((p, n) => written[format].set(p.piece, { to: cuts[n].to, ...done[n] }));
     }
     // 3. The parts in key order: kept ranges are hard links to the previous release's files.
     const out: Record<'csv' | 'json', FilePart[]> = { csv: [], json: [] };
@@ -185,7 +185,7 @@ export async function writeParts(i: PartsInput): Promise<PartsResult> {
           const w = written[format].get(item.piece.piece)!;
           out[format].push({
             path: path.relative(i.releaseDir, w.to), bytes: w.bytes, sha256: w.sha256,
-            rows: w.p.rows, first: w.p.first, fingerprint: w.p.fingerprint,
+            rows: item.piece.rows, first: item.piece.first, fingerprint: item.piece.fingerprint,
           });
         }
       }
