@@ -1,8 +1,7 @@
 // The floor for the SODA API: the SQL the portal generates for a /resource query (site/soql
 // compileSoql + renderSql, DuckDB building the JSON body), run straight on DuckDB over the release's
-// Parquet (monthly parts read as one table), in a loop with the same concurrency as the HTTP test:
-// `concurrency` promises on one in-memory instance (threads as in site/db.ts) sharing a pool of
-// connections. No HTTP, no Express.
+// rows.parquet, in a loop with the same concurrency as the HTTP test: `concurrency` promises on one
+// in-memory instance (threads as in site/db.ts) sharing a pool of connections. No HTTP, no Express.
 import { DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import path from 'node:path';
 import type { DatasetManifest } from '../publisher/manifest.ts';
@@ -52,14 +51,11 @@ export async function apiFloor(
   o: { concurrency: number; duration: number; poolSize: number; threads: string },
 ): Promise<FloorResult[]> {
   const soql = await soqlModules();
-  const file = ds.files.find((f) => f.format === 'parquet')!;
-  // The dataset's Parquet file, or its monthly parts, read as one table (as site/db.ts does).
-  const parquet = (file.parts ?? [file]).map((p) => `'${path.join(releaseDir, p.path).replace(/'/g, "''")}'`).join(', ');
+  const parquet = path.join(releaseDir, ds.files.find((f) => f.format === 'parquet')!.path);
   const db = await DuckDBInstance.create(':memory:', { threads: o.threads });
   const pool: DuckDBConnection[] = [];
   for (let i = 0; i < o.poolSize; i++) pool.push(await db.connect());
-  await pool[0].run('SET parquet_metadata_cache = true');
-  await pool[0].run(`CREATE VIEW v AS SELECT * FROM read_parquet([${parquet}], file_row_number = true)`);
+  await pool[0].run(`CREATE VIEW v AS SELECT * FROM read_parquet('${parquet.replace(/'/g, "''")}', file_row_number = true)`);
   const free = [...pool];
   const waiting: ((c: DuckDBConnection) => void)[] = [];
   const acquire = () => (free.length ? Promise.resolve(free.pop()!) : new Promise<DuckDBConnection>((r) => waiting.push(r)));

@@ -182,7 +182,6 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
         meta: { id: def.id, slug: def.slug, name: def.name, description: def.description, category: def.category, keywords: def.keywords, schedule: def.schedule, sourceTable: def.source, rowKey: def.rowKey },
         timeColumn: def.timeColumn,
         table: compiled[i].table,
-        ordered: true, // pipelines/shape.ts stores the published table in bulk order
         columns: compiled[i].columns.map((c) => ({ ...c, example: null })),
         rulesApplied: compiled[i].rulesApplied,
         report: reports[def.id],

@@ -12,7 +12,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RunReport } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
 import { ident, literal } from '../rules/sql.ts';
-import { bulkOrderSql } from '../publisher/parts.ts';
 import type { TableLoadReport } from './sources/csv-drop.ts';
 import { tableExists } from './sources/stage.ts';
 
@@ -79,9 +78,7 @@ async function publishShaped(conn: DuckDBConnection, compiled: CompiledDataset):
   const select = compiled.publishSql(shapedTable(compiled.datasetId));
   // A table, not a view: windows are evaluated once, and post-processing (X8) updates it in place.
   // Temporary: it lives for this run only (the next run makes it again from shaped_<dataset>).
-  // Stored in the bulk files' order, so they are written from it without another sort of every row
-  // (DuckDB keeps a table's insertion order through scans, and X8's updates in place keep it too).
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select} ORDER BY ${bulkOrderSql(compiled.order.timeColumn, compiled.order.rowKey)}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${select}`);
 }
 
 /** X8: runs the post-processing steps and measures the k achieved. */

@@ -50,8 +50,6 @@ export interface PartsOptions {
   prefix: string;
   /** The dataset's files in the release now serving (parts in them are reused when unchanged). */
   previous: { dir: string; files: readonly FileManifest[] } | null;
-  /** The table is stored in bulk order (time, then row key). */
-  ordered?: boolean;
 }
 
 export async function exportDataset(
@@ -66,7 +64,7 @@ export async function exportDataset(
   if (parts !== undefined && parts.rows > parts.layout.above) {
     const written = await writeParts({
       conn, table, columns, rowKey: order.rowKey, timeColumn: order.timeColumn, releaseDir, datasetDir,
-      prefix: parts.prefix, previous: parts.previous, ordered: parts.ordered,
+      prefix: parts.prefix, previous: parts.previous,
     });
     return written.files;
   }

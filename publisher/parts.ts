@@ -3,12 +3,11 @@
 // served as one file each (`head`, the parts joined by `separator`, `tail`); rows run in time
 // order, then row key. Each month is known by a fingerprint of its rows (count and sum of DuckDB's
 // row hashes). A run compares the fingerprints with the release now serving: months that did not
-// change are hard-linked from it and only the others are written again: a day of new and recently
-// updated records rewrites the last month or two. (Changes spread over the years, such as seals of
-// old records or a block point that moves, C3, touch the months they fall in.)
+// change are hard-linked from it and only the others are written again, so a day of changes
+// (new and updated calls are recent) rewrites the last month or two, never gigabytes, and needs
+// no sort or join over the whole table.
 //
-// How parts are written: the rows of the changed months go into a work Parquet file in bulk order
-// (sorted on the way, unless the table is stored in that order, as a rebuilt published table is).
+// How parts are written: the rows of the changed months are sorted once, into a work Parquet file.
 // From it, in its order: the Parquet parts by one partitioned COPY (few files open at a time, as
 // months arrive in order), and CSV and JSON by one COPY per format (CSV by DuckDB's own CSV writer,
 // JSON as one `,{…}` line per row) into a named pipe that Node cuts after each month's lines
@@ -50,8 +49,6 @@ export interface PartsInput {
   previous: { dir: string; files: readonly FileManifest[] } | null;
   /** The months `table` holds; the previous parts of other months stay as they are. All when omitted. */
   scope?: readonly string[];
-  /** `table` is stored in bulk order (time, then row key): its rows are copied without another sort. */
-  ordered?: boolean;
 }
 
 export interface PartsResult {
@@ -113,18 +110,6 @@ async function monthStats(i: PartsInput): Promise<MonthStats[]> {
   return rows.map((r) => ({ month: String(r.m), rows: Number(r.n), fingerprint: String(r.fp), csvLines: Number(r.n) + Number(r.nl) }));
 }
 
-/** Whether the rows of a Parquet file come month by month, in month order (each month one run of rows). */
-async function monthsInOrder(i: PartsInput, file: string): Promise<boolean> {
-  const runs = (await i.conn.runAndReadAll(`SELECT m, min(file_row_number) AS lo, max(file_row_number) AS hi, count(*) AS n
-    FROM (SELECT ${monthSql(i.timeColumn)} AS m, file_row_number FROM read_parquet(${literal(file)}, file_row_number = true)) GROUP BY m ORDER BY m`)).getRowObjects();
-  let next = 0;
-  for (const r of runs) {
-    if (Number(r.lo) !== next || Number(r.hi) - Number(r.lo) + 1 !== Number(r.n)) return false;
-    next = Number(r.hi) + 1;
-  }
-  return true;
-}
-
 /**
  * Writes the Parquet parts of `months` from the sorted rows (one partitioned COPY); returns each
  * month's file. Months arrive in order, so DuckDB can close a month's file when the next opens; a
@@ -174,22 +159,16 @@ export async function writeParts(i: PartsInput): Promise<PartsResult> {
     if (changed.length > 0) {
       const all = changed.length === stats.length;
       const where = all ? '' : `WHERE ${monthSql(i.timeColumn, 't.')} IN (${changed.map((c) => literal(c.month)).join(', ')})`;
-      // Formatting text from Parquet is 2-3x faster than from a DuckDB table (dictionary vectors:
-      // 17 s against 59 s for the JSON of 11 M calls), so the rows go through a work file anyway.
       const sortedFile = path.join(work, 'sorted.parquet');
-      const copyRows = (sort: boolean) => i.conn.run(`COPY (SELECT ${i.columns.map((c) => `t.${ident(c.name)}`).join(', ')} FROM ${ident(i.table)} t ${where}
-        ${sort ? `ORDER BY ${bulkOrderSql(i.timeColumn, i.rowKey, 't.')}` : ''}) TO ${literal(sortedFile)} (FORMAT parquet, ROW_GROUP_SIZE 122880)`);
-      await copyRows(!i.ordered);
-      // Trust, but check: a table said to be in order must give each month as one run of rows, in
-      // month order, or the parts would be cut through the wrong rows. If not, sort after all.
-      if (i.ordered && !(await monthsInOrder(i, sortedFile))) await copyRows(true);
+      await i.conn.run(`COPY (SELECT ${i.columns.map((c) => `t.${ident(c.name)}`).join(', ')} FROM ${ident(i.table)} t ${where}
+        ORDER BY ${bulkOrderSql(i.timeColumn, i.rowKey, 't.')}) TO ${literal(sortedFile)} (FORMAT parquet, ROW_GROUP_SIZE 122880)`);
       const sorted = `read_parquet(${literal(sortedFile)})`;
       const parquet = await writeParquetParts(i, sorted, changed.map((c) => c.month), work, partsDir);
       const hashing = Promise.all(changed.map(async (c) => {
         const to = parquet.get(c.month)!;
         return [c.month, { to, bytes: await fileSize(to), sha256: await sha256File(to) }] as const;
       }));
-      // In the work file's order (DuckDB keeps a single file's row order through a COPY).
+      // In the sorted file's order (DuckDB keeps a single file's row order through a COPY).
       const copySql = (format: 'csv' | 'json', to: string): string => (format === 'csv'
         ? `COPY (SELECT ${i.columns.map((c) => csvCell(c, 's.')).join(', ')} FROM ${sorted} s) TO ${literal(to)} (FORMAT csv, HEADER false)`
         : `COPY (SELECT ',' || ${jsonLine(i.columns, 's.')} AS line FROM ${sorted} s)

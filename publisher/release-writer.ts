@@ -26,8 +26,6 @@ export interface DatasetToPublish {
   timeColumn: string;
   /** The DuckDB table holding the published rows. */
   table: string;
-  /** The table is stored in bulk order (time, then row key), as pipelines/shape.ts makes it. */
-  ordered?: boolean;
   columns: ColumnManifest[];
   rulesApplied: string[];
   report: RunReport;
@@ -90,7 +88,6 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     rows: rowCount,
     prefix: path.basename(tmp).replace(/^\.tmp-/, ''),
     previous: before ? { dir: o.previous!.dir, files: before.files } : null,
-    ordered: d.ordered,
   });
   const types = new Map(d.columns.map((c) => [c.name, c.type]));
   const charts: ChartManifest[] = [];

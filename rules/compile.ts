@@ -65,8 +65,6 @@ export interface CompiledDataset {
   rulesApplied: string[];
   /** The table the published rows are materialized in (post-processing runs over it). */
   table: string;
-  /** The order the published rows are materialized in: the bulk files' order (time, then row key). */
-  order: { timeColumn: string; rowKey: string };
   /** Post-processing steps over the materialized table (X8), in order. */
   post: { rule: string; sql: PostProcess }[];
   /** SELECT of the published row keys of every staged row withheld by a sealing rule (X6). */
@@ -251,7 +249,6 @@ FROM (SELECT *${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHE
     touchedColumns: touched.map(({ rule, column }) => ({ rule, column })),
     rowRules: keeps.map((k) => k.rule),
     table,
-    order: { timeColumn: def.timeColumn, rowKey: def.rowKey },
     post,
     rulesApplied: [...new Set([...def.rules, ...def.columns.flatMap((c) => c.rules)])].filter((r) => !disabled.has(r)).sort(),
   };

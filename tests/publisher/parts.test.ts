@@ -123,24 +123,6 @@ describe('bulk files in monthly parts', () => {
     expect((await readBulk(first.dir, csv)).toString('utf8').split('\n')[0]).toBe('id,at,note');
   });
 
-  it('copies a table stored in bulk order without sorting it again, to the same parts', async () => {
-    const sorted = await release('sorted', null);
-    await conn.run(`CREATE TABLE pub_ordered AS SELECT * FROM pub ORDER BY "at" NULLS LAST, id`);
-    const dir = await tempDir('parts-ordered');
-    const datasetDir = path.join(dir, 'datasets', 'abcd-1234');
-    await mkdir(datasetDir, { recursive: true });
-    const files = await exportDataset(conn, 'pub_ordered', COLUMNS, ORDER, dir, datasetDir, { layout: LAYOUT, rows: 2000, prefix: 'o', previous: null, ordered: true });
-    for (const format of ['csv', 'json'] as const) {
-      expect((await readBulk(dir, files.find((f) => f.format === format)!)).equals(await readBulk(sorted.dir, sorted.file(format)))).toBe(true);
-    }
-    expect(files.find((f) => f.format === 'parquet')!.parts!.map((p) => p.fingerprint)).toEqual(sorted.file('parquet').parts!.map((p) => p.fingerprint));
-    // A table said to be in order that is not (months interleaved) is sorted after all.
-    const wrong = await tempDir('parts-not-ordered');
-    await mkdir(path.join(wrong, 'd'), { recursive: true });
-    const out = await exportDataset(conn, 'pub', COLUMNS, ORDER, wrong, path.join(wrong, 'd'), { layout: LAYOUT, rows: 2000, prefix: 'w', previous: null, ordered: true });
-    expect((await readBulk(wrong, out.find((f) => f.format === 'csv')!)).equals(await readBulk(sorted.dir, sorted.file('csv')))).toBe(true);
-  });
-
   it('writes single files at or below the threshold', async () => {
     const dir = await tempDir('parts-small');
     const files = await exportDataset(conn, 'pub', COLUMNS, ORDER, dir, dir, { layout: { above: 2000 }, rows: 2000, prefix: 'x', previous: null });
