@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const dir = path.join(out, 'datasets', def.id);
     await mkdir(path.join(dir, 'charts'), { recursive: true });
     // The product's own COPY statements (sorted once into Parquet; CSV and JSON from that file).
-    for (const step of exportSteps(c.table, c.columns as ColumnManifest[], { timeColumn: def.timeColumn, rowKey: def.rowKey }, dir)) {
+    for (const step of exportSteps(c.table, c.columns as ColumnManifest[], def.rowKey, dir)) {
       await conn.run(step.sql);
       lap(`export ${step.format}`);
     }

@@ -28,9 +28,10 @@ export const Config = z.object({
   datasetsDir: z.string().optional(),
   /** DuckDB's memory budget for staging; larger work spills to DATA/staging/tmp. */
   stagingMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/).default('4GB'),
-  /** Bulk files of datasets with more than `above` rows are stored in monthly parts, and a run
-   *  rewrites only the months whose rows changed (publisher/parts.ts). */
-  bulkParts: z.object({ above: z.number().int().min(0).default(1_000_000) }).default({ above: 1_000_000 }),
+  /** Bulk CSV/JSON of datasets with more than `above` rows are stored as parts of `rows` rows, and a
+   *  run rewrites only the parts whose rows changed (publisher/parts.ts). */
+  bulkParts: z.object({ above: z.number().int().min(0).default(1_000_000), rows: z.number().int().min(10).default(2_000) })
+    .default({ above: 1_000_000, rows: 2_000 }),
   /** Releases kept on disk. */
   keepReleases: z.number().int().min(1).default(5),
   /** Demo records generated when the source folder is empty. */

@@ -112,8 +112,6 @@ export function buildDataPackage(m: Manifest, baseUrl?: string): DataPackage {
     licenses: [{ name: 'PDDL-1.0', path: LICENSE_URL, title: 'Open Data Commons Public Domain Dedication and License v1.0' }],
     contributors: [{ title: m.agency.name, email: m.agency.contactEmail, role: 'publisher' }],
     keywords,
-    // Monthly Parquet files are not one resource (a multipart resource means its parts concatenated);
-    // the CSV and JSON resources describe the same rows.
-    resources: m.datasets.flatMap((d) => d.files.filter((f) => !(f.format === 'parquet' && f.parts)).map((f) => resource(d, f, baseUrl))),
+    resources: m.datasets.flatMap((d) => d.files.map((f) => resource(d, f, baseUrl))),
   };
 }

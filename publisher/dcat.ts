@@ -66,16 +66,13 @@ function datasetEntry(d: DatasetManifest, m: Manifest, baseUrl: string) {
     accrualPeriodicity: cronToPeriodicity(d.schedule),
     ...(d.temporal.start && d.temporal.end ? { temporal: `${d.temporal.start.slice(0, 10)}/${d.temporal.end.slice(0, 10)}` } : {}),
     theme: [d.category],
-    distribution: d.files.map((f) => (f.format === 'parquet' && f.parts
-      // Monthly Parquet files: the portal's page that lists them (they cannot be joined into one).
-      ? { '@type': 'dcat:Distribution', accessURL: downloadUrl(baseUrl, d, f), format: 'PARQUET', title: `${d.name} (Parquet, one file per month)` }
-      : {
-        '@type': 'dcat:Distribution',
-        downloadURL: downloadUrl(baseUrl, d, f),
-        mediaType: MEDIA_TYPES[f.format],
-        format: f.format.toUpperCase(),
-        title: `${d.name} (${f.format.toUpperCase()})`,
-      })),
+    distribution: d.files.map((f) => ({
+      '@type': 'dcat:Distribution',
+      downloadURL: downloadUrl(baseUrl, d, f),
+      mediaType: MEDIA_TYPES[f.format],
+      format: f.format.toUpperCase(),
+      title: `${d.name} (${f.format.toUpperCase()})`,
+    })),
   };
 }
 

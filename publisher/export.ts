@@ -1,16 +1,16 @@
 // Bulk files of one dataset, written by DuckDB COPY (never row by row in Node): Parquet with
-// native types, CSV and JSON with floating ISO timestamps. Rows in time order, then row key.
+// native types, CSV and JSON with floating ISO timestamps. Rows in the stable row-key order.
 // The table is sorted once, into the Parquet file; CSV and JSON are copied from that file in its
-// order (DuckDB preserves insertion order), so rows are not sorted three times. SHA-256 of each
-// file runs in Node while DuckDB writes the next one. A large dataset is written in monthly parts
-// instead (publisher/parts.ts), reusing the previous release's unchanged months.
+// order (DuckDB preserves insertion order), so 11 M rows are not sorted three times. SHA-256 of
+// each file runs in Node while DuckDB writes the next one. A large dataset's CSV and JSON are
+// written in parts instead (publisher/parts.ts), reusing the previous release's unchanged parts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
 import { csvCell, jsonCell } from './cells.ts';
 import { fileSize, sha256File } from './files.ts';
 import type { ColumnManifest, FileManifest } from './manifest.ts';
-import { bulkOrderSql, writeParts, type PartLayout } from './parts.ts';
+import { writeParts, type PartLayout } from './parts.ts';
 
 export interface ExportStep {
   format: FileManifest['format'];
@@ -21,10 +21,10 @@ export interface ExportStep {
 }
 
 /** The COPY statements for a dataset's bulk files, in the order they must run (Parquet first). */
-export function exportSteps(table: string, columns: readonly ColumnManifest[], order: { timeColumn: string; rowKey: string }, datasetDir: string): ExportStep[] {
+export function exportSteps(table: string, columns: readonly ColumnManifest[], rowKey: string, datasetDir: string): ExportStep[] {
   const parquet = path.join(datasetDir, 'rows.parquet');
   const names = columns.map((c) => ident(c.name)).join(', ');
-  const sorted = `SELECT ${names} FROM ${ident(table)} ORDER BY ${bulkOrderSql(order.timeColumn, order.rowKey)}`;
+  const sorted = `SELECT ${names} FROM ${ident(table)} ORDER BY ${ident(rowKey)}`;
   const fromParquet = `FROM read_parquet(${literal(parquet)})`;
   return [
     { format: 'parquet', file: parquet, sql: `COPY (${sorted}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)` },
@@ -41,7 +41,7 @@ export function exportSteps(table: string, columns: readonly ColumnManifest[], o
   ];
 }
 
-/** When and how a large dataset is written in monthly parts (publisher/parts.ts). */
+/** When and how a large dataset's CSV and JSON are written in parts (publisher/parts.ts). */
 export interface PartsOptions {
   layout: PartLayout;
   /** Rows in the table: more than `layout.above` means parts. */
@@ -56,25 +56,30 @@ export async function exportDataset(
   conn: DuckDBConnection,
   table: string,
   columns: readonly ColumnManifest[],
-  order: { timeColumn: string; rowKey: string },
+  rowKey: string,
   releaseDir: string,
   datasetDir: string,
   parts?: PartsOptions,
 ): Promise<FileManifest[]> {
-  if (parts !== undefined && parts.rows > parts.layout.above) {
-    const written = await writeParts({
-      conn, table, columns, rowKey: order.rowKey, timeColumn: order.timeColumn, releaseDir, datasetDir,
-      prefix: parts.prefix, previous: parts.previous,
-    });
-    return written.files;
-  }
   const pending: Promise<FileManifest>[] = [];
+  const inParts = parts !== undefined && parts.rows > parts.layout.above;
   try {
-    for (const step of exportSteps(table, columns, order, datasetDir)) {
+    for (const step of exportSteps(table, columns, rowKey, datasetDir)) {
+      if (inParts && step.format !== 'parquet') continue;
       await conn.run(step.sql);
       pending.push(Promise.all([fileSize(step.file), sha256File(step.file)]).then(([bytes, sha256]) => ({
         format: step.format, path: path.relative(releaseDir, step.file), bytes, sha256,
       })));
+    }
+    if (inParts) {
+      const prevCsv = parts.previous?.files.find((f) => f.format === 'csv' && f.parts);
+      const prevJson = parts.previous?.files.find((f) => f.format === 'json' && f.parts);
+      const written = await writeParts({
+        conn, parquet: path.join(datasetDir, 'rows.parquet'), columns, rowKey, releaseDir, datasetDir,
+        layout: parts.layout, prefix: parts.prefix,
+        previous: prevCsv && prevJson ? { dir: parts.previous!.dir, csv: prevCsv, json: prevJson } : null,
+      });
+      pending.push(Promise.resolve(written.csv), Promise.resolve(written.json));
     }
   } finally {
     // Never leave a hash reading a file the caller is about to remove.

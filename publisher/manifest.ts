@@ -4,7 +4,7 @@
 //   DATA/releases/<releaseId>/manifest.json            this file's Manifest
 //   DATA/releases/<releaseId>/data.json                 DCAT-US catalog of the release
 //   DATA/releases/<releaseId>/datasets/<id>/rows.{csv,parquet,json}
-//   DATA/releases/<releaseId>/datasets/<id>/parts/*.{csv,json,parquet}   a large dataset's files, one per month (FileManifest.parts)
+//   DATA/releases/<releaseId>/datasets/<id>/parts/*.{csv,json}   large CSV/JSON, in parts (FileManifest.parts)
 //   DATA/releases/<releaseId>/datasets/<id>/charts/<chartId>.json   a ChartArtifact
 //   DATA/current -> releases/<releaseId>                switched atomically (symlink rename)
 //   DATA/staging/ , DATA/runs/ , DATA/publisher.key     private, never served
@@ -31,11 +31,9 @@ export const FilePart = z.object({
   bytes: z.number().int(),
   sha256: z.string(),
   rows: z.number().int(),
-  /** The month of the dataset's time column the part holds (YYYY-MM, or "undated"). */
-  month: z.string().optional(),
-  /** Releases before monthly parts: the part's first row key (parts held key ranges). */
-  first: z.string().optional(),
-  /** Row count and sum of row hashes: equal means same bytes. */
+  /** The part's first row key: parts hold consecutive key ranges. */
+  first: z.string(),
+  /** Row count, sum of row hashes and whether it opens the dataset: equal means same bytes. */
   fingerprint: z.string(),
 });
 export type FilePart = z.infer<typeof FilePart>;
@@ -48,14 +46,10 @@ export const FileManifest = z.object({
   bytes: z.number().int(),
   /** SHA-256 of the file; absent for a file in parts (each part has its own). */
   sha256: z.string().optional(),
-  /**
-   * A large dataset's file stored in monthly parts. CSV and JSON are served as one file: `head`, the
-   * parts in order joined by `separator`, then `tail`. Parquet parts are separate files.
-   */
+  /** A large CSV/JSON file is stored as parts: the file is `head`, the parts in order, then `tail`. */
   parts: z.array(FilePart).optional(),
   head: z.string().optional(),
   tail: z.string().optional(),
-  separator: z.string().optional(),
   /** Format version and columns the parts were written for (parts are reused only when equal). */
   signature: z.string().optional(),
 });
@@ -112,8 +106,6 @@ export const DatasetManifest = z.object({
   sourceTable: z.string(),
   /** The published column that identifies a row (a keyed pseudonym); the stable default order. */
   rowKey: z.string(),
-  /** The published column bulk rows are ordered by (then row key), and monthly parts cut by. */
-  timeColumn: z.string().optional(),
   columns: z.array(ColumnManifest),
   files: z.array(FileManifest),
   rowCount: z.number().int(),

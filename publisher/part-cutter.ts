@@ -10,8 +10,7 @@ import { Socket } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-/** A part: the next `lines` lines, less the first `skip` bytes (e.g. a JSON line's leading comma). */
-export interface Cut { to: string; lines: number; skip?: number }
+export interface Cut { to: string; lines: number }
 export interface CutPart { bytes: number; sha256: string }
 
 /** The stream ended early: when a COPY fails, a consequence of its error, not the cause. */
@@ -55,7 +54,6 @@ export async function cutStream(source: AsyncIterable<Buffer>, name: string, cut
       const pieces: Buffer[] = [];
       const hash = createHash('sha256');
       let bytes = 0;
-      let skip = cut.skip ?? 0;
       for (let left = cut.lines; left > 0;) {
         if (pos >= chunk.length && !(await more())) throw new EndedEarly(`parts: ${name} ended before its ${total} lines`);
         let end = pos;
@@ -65,9 +63,7 @@ export async function cutStream(source: AsyncIterable<Buffer>, name: string, cut
           end = nl + 1;
           left--;
         }
-        const dropped = Math.min(skip, end - pos);
-        skip -= dropped;
-        const piece = chunk.subarray(pos + dropped, end);
+        const piece = chunk.subarray(pos, end);
         pieces.push(piece);
         hash.update(piece);
         bytes += piece.length;

@@ -22,7 +22,6 @@ import { listReleaseIds, readManifest, type OpenRelease } from './release-reader
 
 export interface DatasetToPublish {
   meta: Pick<DatasetManifest, 'id' | 'slug' | 'name' | 'description' | 'category' | 'keywords' | 'schedule' | 'sourceTable' | 'rowKey'>;
-  /** Bulk rows are in its order (then row key); a large dataset's parts are its months. */
   timeColumn: string;
   /** The DuckDB table holding the published rows. */
   table: string;
@@ -54,7 +53,7 @@ export interface WriteReleaseOptions {
   scan?: { termsTable: string; pages?: (releaseDir: string) => Promise<{ name: string; text: string }[]> };
   /** The rule catalog as published with the release (for the privacy office pages). */
   rules: unknown;
-  /** When a large dataset is written in monthly parts; DEFAULT_PART_LAYOUT when omitted. */
+  /** When large CSV/JSON files are written in parts; DEFAULT_PART_LAYOUT when omitted. */
   parts?: PartLayout;
 }
 
@@ -82,8 +81,7 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
   await mkdir(path.join(dir, 'charts'), { recursive: true });
   const rowCount = Number((await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`)).getRowObjects()[0].n);
   const before = o.previous?.manifest.datasets.find((p) => p.id === d.meta.id);
-  const order = { timeColumn: d.timeColumn, rowKey: d.meta.rowKey };
-  const files = await exportDataset(o.conn, d.table, d.columns, order, tmp, dir, {
+  const files = await exportDataset(o.conn, d.table, d.columns, d.meta.rowKey, tmp, dir, {
     layout: o.parts ?? DEFAULT_PART_LAYOUT,
     rows: rowCount,
     prefix: path.basename(tmp).replace(/^\.tmp-/, ''),
@@ -105,10 +103,9 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     await o.conn.run(`COPY (SELECT * FROM ${ident(d.caseLookupTable)} ORDER BY lookup) TO ${literal(file)} (FORMAT parquet)`);
     caseLookup = { path: path.relative(tmp, file) };
   }
-  const changes = await datasetChanges(o.conn, { table: d.table, columns: d.columns, files, ...order }, before ? { dir: o.previous!.dir, dataset: before } : null);
+  const changes = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null);
   const manifest: DatasetManifest = {
     ...d.meta,
-    timeColumn: d.timeColumn,
     columns: d.columns,
     files,
     rowCount,
@@ -237,7 +234,7 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
         allow: [o.agency.contactEmail],
         extra: o.scan.pages ? await o.scan.pages(tmp) : [],
         datasets: o.datasets.flatMap((d) => [
-          { id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, timeColumn: d.timeColumn, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name), pseudonymColumns: d.pseudonymColumns },
+          { id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name), pseudonymColumns: d.pseudonymColumns },
           ...(d.caseLookupTable ? [{ id: d.meta.id, table: d.caseLookupTable, rowKey: 'lookup', textColumns: ['lookup', 'statuses'], file: CASE_LOOKUP_FILE }] : []),
         ]),
       });

@@ -6,7 +6,6 @@
 // values without a hex letter are scanned as ordinary text too (few: 0.05 % of 16-hex pseudonyms).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident, literal } from '../rules/sql.ts';
-import { bulkOrderSql } from './parts.ts';
 
 export interface PseudonymColumn {
   column: string;
@@ -18,8 +17,6 @@ export interface ScanDataset {
   id: string;
   table: string;
   rowKey: string;
-  /** The column bulk rows are ordered by before the row key (for the CSV line of a hit). */
-  timeColumn?: string;
   textColumns: string[];
   /** Text columns holding only pseudonyms: format-checked instead of n-grammed. */
   pseudonymColumns?: PseudonymColumn[];
@@ -67,13 +64,15 @@ export async function addBulkUnits(conn: DuckDBConnection, datasets: ScanDataset
   }
 }
 
-/** Where a bulk hit is: the CSV line of the value's first occurrence (rows in time order, then row key). */
+/** Where a bulk hit is: the CSV line of the value's first occurrence (rows are in row-key order). */
 export async function bulkOffset(conn: DuckDBConnection, datasets: ScanDataset[], artifact: string, offset: string, text: string): Promise<string> {
   const bulk = datasets.find((d) => !d.file && artifact.startsWith(`datasets/${d.id}/rows.`));
   if (!bulk || !offset.startsWith('column ')) return offset;
   const col = offset.slice('column '.length);
-  const order = bulk.timeColumn ? bulkOrderSql(bulk.timeColumn, bulk.rowKey) : ident(bulk.rowKey);
-  const line = await conn.runAndReadAll(`SELECT n + 1 AS line FROM (SELECT CAST(${ident(col)} AS VARCHAR) AS v, row_number() OVER (ORDER BY ${order}) AS n
-    FROM ${ident(bulk.table)}) WHERE v = ${literal(text)} ORDER BY n LIMIT 1`);
-  return `rows.csv line ${line.getRowObjects()[0]?.line ?? '?'}, column ${col}`;
+  const t = ident(bulk.table);
+  const key = ident(bulk.rowKey);
+  const line = await conn.runAndReadAll(
+    `SELECT count(*) + 2 AS line FROM ${t} WHERE ${key} < (SELECT min(${key}) FROM ${t} WHERE CAST(${ident(col)} AS VARCHAR) = ${literal(text)})`,
+  );
+  return `rows.csv line ${line.getRowObjects()[0].line}, column ${col}`;
 }

@@ -1,6 +1,5 @@
 // Bulk downloads of a release's files. A single file goes out with res.sendFile; a file stored in
-// parts (publisher/parts.ts) is streamed as one file: its head, every part in order (joined by its
-// separator), its tail,
+// parts (publisher/parts.ts) is streamed as one file: its head, every part in order, its tail,
 // with Content-Length, a strong ETag and single byte ranges, so downloads of gigabytes can resume.
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -17,7 +16,7 @@ const etags = new WeakMap<FileManifest, string>();
 function partsEtag(file: FileManifest): string {
   let tag = etags.get(file);
   if (!tag) {
-    const h = createHash('sha256').update(file.head ?? '').update('\0').update(file.tail ?? '').update('\0').update(file.separator ?? '');
+    const h = createHash('sha256').update(file.head ?? '').update('\0').update(file.tail ?? '');
     for (const p of file.parts ?? []) h.update(p.sha256);
     tag = `"${h.digest('base64url').slice(0, 32)}"`;
     etags.set(file, tag);
@@ -52,10 +51,9 @@ export async function sendBulkFile(req: Request, res: Response, next: NextFuncti
     });
     return;
   }
-  const separator = Buffer.from(file.separator ?? '', 'utf8');
   const pieces: Piece[] = [
     { text: Buffer.from(file.head ?? '', 'utf8') },
-    ...file.parts.flatMap((p, n): Piece[] => [...(n > 0 && separator.length ? [{ text: separator }] : []), { file: resolve(p.path), bytes: p.bytes }]),
+    ...file.parts.map((p) => ({ file: resolve(p.path), bytes: p.bytes })),
     { text: Buffer.from(file.tail ?? '', 'utf8') },
   ];
   const size = file.bytes;

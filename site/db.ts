@@ -56,8 +56,6 @@ export class SiteDb {
     const dir = allowedDir.endsWith('/') ? allowedDir : `${allowedDir}/`;
     await db.withConnection(async (c) => {
       await c.run(`SET allowed_directories = [${quoteLiteral(dir)}]`);
-      // A dataset in monthly parts is hundreds of files: their footers are read once, not per query.
-      await c.run('SET parquet_metadata_cache = true');
       await c.run('SET enable_external_access = false');
       await c.run('SET lock_configuration = true');
     });
@@ -74,12 +72,11 @@ export class SiteDb {
   }
 
   /** Create the view for one dataset of one release and check its columns against the manifest. */
-  /** `parquetPaths`: the dataset's Parquet file, or its monthly parts. */
-  async createView(viewName: string, parquetPaths: readonly string[], ds: DatasetManifest): Promise<DatasetView> {
+  async createView(viewName: string, parquetPath: string, ds: DatasetManifest): Promise<DatasetView> {
     const view = quoteIdent(viewName);
     return this.withConnection(async (c) => {
       await c.run(
-        `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet([${parquetPaths.map(quoteLiteral).join(', ')}], file_row_number = true)`,
+        `CREATE OR REPLACE VIEW ${view} AS SELECT * FROM read_parquet(${quoteLiteral(parquetPath)}, file_row_number = true)`,
       );
       const described = (await c.runAndReadAll(`DESCRIBE ${view}`)).getRowObjectsJson();
       const physical = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));

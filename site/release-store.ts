@@ -56,8 +56,7 @@ export class ReleaseContext {
     return memo(this.views, ds.id, async () => {
       const file = ds.files.find((f) => f.format === 'parquet');
       if (!file) throw new Error(`dataset ${ds.id} has no parquet file`);
-      const paths = file.parts ? file.parts.map((p) => this.resolve(p.path)) : [this.resolve(file.path)];
-      return this.db.createView(`r_${this.id}_${ds.id}`, paths, ds);
+      return this.db.createView(`r_${this.id}_${ds.id}`, this.resolve(file.path), ds);
     });
   }
 

@@ -73,11 +73,11 @@ export class SqlSandbox {
       for (const ds of ctx.manifest.datasets) {
         const file = ds.files.find((f) => f.format === 'parquet');
         if (!file) continue;
-        const abs = file.parts ? file.parts.map((p) => ctx.resolve(p.path)) : [ctx.resolve(file.path)];
-        files.push(...abs);
+        const abs = ctx.resolve(file.path);
+        files.push(abs);
         const name = sqlViewName(ds.slug);
         const cols = ds.columns.map((col) => quoteIdent(col.name)).join(', ');
-        await c.run(`CREATE VIEW ${quoteIdent(name)} AS SELECT ${cols} FROM read_parquet([${abs.map(quoteLiteral).join(', ')}])`);
+        await c.run(`CREATE VIEW ${quoteIdent(name)} AS SELECT ${cols} FROM read_parquet(${quoteLiteral(abs)})`);
         if (name !== ds.id) await c.run(`CREATE VIEW ${quoteIdent(ds.id)} AS SELECT * FROM ${quoteIdent(name)}`);
         tables.push({ name, id: ds.id, columns: ds.columns.map((col) => col.name) });
       }

@@ -111,13 +111,11 @@ export function datasetPageUntil(manifest: Manifest, ds: DatasetManifest, now: D
 export function datasetPage(manifest: Manifest, ds: DatasetManifest, charts: RenderedChart[], now: Date, opts: DatasetPageOptions = {}): string {
   const tz = manifest.agency.timezone;
   const r = ds.report;
-  const downloads = ds.files.map((f) => (f.format === 'parquet' && f.parts
-    ? html`<li><a href="/datasets/${ds.id}/rows.parquet">${FORMAT_LABEL[f.format]} &mdash; all rows, one file per month</a>
-<span class="meta">(${formatBytes(f.bytes)} in ${formatInt(f.parts.length)} files, each with its SHA-256)</span></li>`
-    : html`<li><a href="/datasets/${ds.id}/rows.${f.format}" download>${FORMAT_LABEL[f.format]} &mdash; all rows</a>
+  const downloads = ds.files.map(
+    (f) => html`<li><a href="/datasets/${ds.id}/rows.${f.format}" download>${FORMAT_LABEL[f.format]} &mdash; all rows</a>
 <span class="meta">(${formatBytes(f.bytes)}, ${f.sha256
       ? html`SHA-256 <code>${f.sha256.slice(0, 12)}&hellip;</code>`
-      : html`stored in ${formatInt(f.parts?.length ?? 0)} parts, each with its SHA-256 in the release manifest`})</span></li>`),
+      : html`stored in ${formatInt(f.parts?.length ?? 0)} parts, each with its SHA-256 in the release manifest`})</span></li>`,
   );
   const dictionary = html`<div class="table-wrap"><table>
 <caption>Data dictionary: ${formatInt(ds.columns.length)} columns of ${ds.name}</caption>

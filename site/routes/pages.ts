@@ -19,7 +19,6 @@ import { datasetPage, datasetPageUntil } from '../pages/dataset.ts';
 import { noReleasePage, notFoundPage } from '../pages/errors.ts';
 import { datasetFeed } from '../pages/feed.ts';
 import { feesPage } from '../pages/fees.ts';
-import { parquetPartsPage } from '../pages/parts.ts';
 import { homePage } from '../pages/home.ts';
 import { surveillanceIndexPage, surveillancePage, type SiteInfo } from '../pages/surveillance.ts';
 import type { ReleaseContext } from '../release-store.ts';
@@ -146,28 +145,12 @@ export function pagesRouter(clock: () => Date, opts: PagesOptions): Router {
     const { ctx, ds } = found;
     const file = ds.files.find((f) => f.format === m[1]);
     if (!file) return sendHtml(res, 404, notFoundPage(clock(), ctx.manifest.agency.name));
-    if (file.format === 'parquet' && file.parts) return sendHtml(res, 200, parquetPartsPage(ctx.manifest, ds, file, clock()));
     const filename = `${safeName(ds.slug) || ds.id}.${file.format}`;
     res
       .set('Content-Type', DOWNLOAD_TYPES[file.format])
       .set('Content-Disposition', `attachment; filename="${filename}"`)
       .set('Access-Control-Allow-Origin', '*');
     await sendBulkFile(req, res, next, file, (rel) => ctx.resolve(rel));
-  });
-
-  // One part file of a dataset in monthly parts (only names the manifest lists).
-  r.get('/datasets/:id/parts/:name', async (req, res) => {
-    const found = resolve(res, req.params.id, clock());
-    if (!found) return;
-    const { ctx, ds } = found;
-    const hit = ds.files.flatMap((f) => (f.parts ?? []).map((p) => ({ f, p }))).find(({ p }) => p.path.split('/').at(-1) === req.params.name);
-    if (!hit) return sendHtml(res, 404, notFoundPage(clock(), ctx.manifest.agency.name));
-    const filename = `${safeName(ds.slug) || ds.id}-${safeName(hit.p.month ?? 'part')}.${hit.f.format}`;
-    res
-      .set('Content-Type', DOWNLOAD_TYPES[hit.f.format])
-      .set('Content-Disposition', `attachment; filename="${filename}"`)
-      .set('Access-Control-Allow-Origin', '*')
-      .sendFile(ctx.resolve(hit.p.path));
   });
 
   r.get('/datasets/:id/charts/:file', async (req, res, next) => {

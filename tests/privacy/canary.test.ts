@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURRENT_LINK } from '../../publisher/manifest.ts';
 import { csvFile } from '../pipelines/sources/csv-drop-helpers.ts';
 import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
-import { parquetOf } from '../helpers/bulk.ts';
 import { runApp, type Running } from '../site/helpers.ts';
 import { renderReleasePages } from '../../site/render-pages.ts';
 
@@ -92,7 +91,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 // As single files, and with every CSV/JSON in parts (the layout of large datasets).
 describe.each([
   { layout: 'single files', config: {} },
-  { layout: 'parts', config: { bulkParts: { above: 0 } } },
+  { layout: 'parts', config: { bulkParts: { above: 0, rows: 500 } } },
 ])('canary PII never leaves staging ($layout)', ({ config }) => {
   let dataDir: string;
   let releaseDir: string;
@@ -115,9 +114,9 @@ describe.each([
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
     const q = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson();
-    const calls = await q(`SELECT * FROM ${parquetOf(releaseDir, 'c911-call')} WHERE event_id IN ('${pseudonym('event_id', C.ids[0])}', '${pseudonym('event_id', C.ids[1])}') ORDER BY initial_call_type`);
+    const calls = await q(`SELECT * FROM read_parquet('${releaseDir}/datasets/c911-call/rows.parquet') WHERE event_id IN ('${pseudonym('event_id', C.ids[0])}', '${pseudonym('event_id', C.ids[1])}') ORDER BY initial_call_type`);
     expect(calls.map((r) => r.block_address)).toEqual(['REDACTED', '87XX BLOCK OF ZEBRAWOOD CANARY AVE']);
-    const offenses = await q(`SELECT * FROM ${parquetOf(releaseDir, 'nibr-offs')} WHERE offense_id IN ('${pseudonym('offense_id', C.ids[2])}', '${pseudonym('offense_id', C.ids[3])}') ORDER BY nibrs_code`);
+    const offenses = await q(`SELECT * FROM read_parquet('${releaseDir}/datasets/nibr-offs/rows.parquet') WHERE offense_id IN ('${pseudonym('offense_id', C.ids[2])}', '${pseudonym('offense_id', C.ids[3])}') ORDER BY nibrs_code`);
     expect(offenses.map((r) => [r.nibrs_code, r.block_address])).toEqual([
       ['11A', 'REDACTED'],
       ['23C', '87XX BLOCK OF ZEBRAWOOD CANARY AVE'],
@@ -125,7 +124,7 @@ describe.each([
     expect(offenses[0].victim_age_band).toBe('REDACTED');
     // A victim alone on that beat and day: X8 widens the band or withholds it, never the raw age.
     expect(['40-49', '40-64', 'REDACTED']).toContain(offenses[1].victim_age_band);
-    const force = await q(`SELECT * FROM ${parquetOf(releaseDir, 'uofx-frce')} WHERE uof_id = '${pseudonym('uof_id', C.ids[6])}'`);
+    const force = await q(`SELECT * FROM read_parquet('${releaseDir}/datasets/uofx-frce/rows.parquet') WHERE uof_id = '${pseudonym('uof_id', C.ids[6])}'`);
     expect(force).toHaveLength(1);
     expect(force[0].officer_id).toBe(pseudonym('officer', C.serial));
     expect(force[0].subject_injured).toBe(true);

@@ -11,21 +11,21 @@ import { caseLookupHash } from '../../publisher/case-lookup.ts';
 import { sha256File } from '../../publisher/files.ts';
 import { readManifest } from '../../publisher/release-reader.ts';
 import { cleanTemporary } from '../../publisher/release-writer.ts';
-import { parquetOf, readBulk } from '../helpers/bulk.ts';
+import { readBulk } from '../helpers/bulk.ts';
 import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
 
 const pseudonym = (ns: string, v: string) => createHmac('sha256', Buffer.from(TEST_KEY, 'hex')).update(`${ns}\x1f${v}`).digest('hex').slice(0, 16);
 
 let conn: DuckDBConnection;
 async function keys(releaseDir: string, id: string, column: string): Promise<Set<string>> {
-  const rows = (await conn.runAndReadAll(`SELECT ${column} AS k FROM ${parquetOf(releaseDir, id)}`)).getRowObjects();
+  const rows = (await conn.runAndReadAll(`SELECT ${column} AS k FROM read_parquet('${releaseDir}/datasets/${id}/rows.parquet')`)).getRowObjects();
   return new Set(rows.map((r) => String(r.k)));
 }
 
 // As single files, and with every CSV/JSON in parts of 50 rows (the layout of large datasets).
 describe.each([
   { layout: 'single files', config: {} },
-  { layout: 'parts', config: { bulkParts: { above: 0 } } },
+  { layout: 'parts', config: { bulkParts: { above: 0, rows: 50 } } },
 ])('sealing across releases (attack 5), $layout', ({ config }) => {
   let first: { releaseId: string; releaseDir: string };
   let second: { releaseId: string; releaseDir: string };
@@ -89,12 +89,6 @@ describe.each([
       // No part file left on disk holds a sealed row either (replaced parts are deleted).
       const partsDir = path.join(dir, 'datasets', 'c911-call', 'parts');
       for (const name of await readdir(partsDir).catch(() => [] as string[])) {
-        if (name.endsWith('.parquet')) {
-          const hit = await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${path.join(partsDir, name)}')
-            WHERE event_id IN (${sealedCalls.map((id) => `'${pseudonym('event_id', id)}'`).join(', ')})`);
-          expect(Number(hit.getRowObjects()[0].n), name).toBe(0);
-          continue;
-        }
         const text = await readFile(path.join(partsDir, name), 'utf8');
         for (const id of sealedCalls) expect(text.includes(pseudonym('event_id', id)), name).toBe(false);
       }
@@ -105,7 +99,7 @@ describe.each([
     const manifest = await readManifest(first.releaseDir);
     const calls = manifest.datasets.find((d) => d.id === 'c911-call')!;
     expect(calls.report.sealedRemoved).toBe(3);
-    const rows = (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${parquetOf(first.releaseDir, 'c911-call')}`)).getRowObjects()[0];
+    const rows = (await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${first.releaseDir}/datasets/c911-call/rows.parquet')`)).getRowObjects()[0];
     expect(calls.rowCount).toBe(Number(rows.n));
     for (const f of calls.files) {
       for (const p of f.parts ?? [f]) expect(await sha256File(path.join(first.releaseDir, p.path)), p.path).toBe(p.sha256);

@@ -31,16 +31,6 @@ describe('part cutter', () => {
     await expect(cutFile(file, [{ to: path.join(dir, 'r0'), lines: 2 }])).rejects.toThrow(/holds more than its 2 lines/);
   });
 
-  it('drops the first bytes of a part when asked (the comma opening a JSON part), and hashes what it writes', async () => {
-    const file = path.join(dir, 'json.txt');
-    await writeFile(file, ',{"a":1}\n,{"a":2}\n,{"a":3}\n');
-    const done = await cutFile(file, [{ to: path.join(dir, 'j0'), lines: 2, skip: 1 }, { to: path.join(dir, 'j1'), lines: 1, skip: 1 }]);
-    expect(await readFile(path.join(dir, 'j0'), 'utf8')).toBe('{"a":1}\n,{"a":2}\n');
-    expect(await readFile(path.join(dir, 'j1'), 'utf8')).toBe('{"a":3}\n');
-    expect(done.map((d) => d.bytes)).toEqual([17, 8]);
-    expect(done[1].sha256).toBe(createHash('sha256').update('{"a":3}\n').digest('hex'));
-  });
-
   it('cuts what a DuckDB COPY writes into the pipe, across reads of the pipe, and removes the pipe', async () => {
     const n = 300_000; // ~2 MB: many pipe reads
     const cuts = [{ to: path.join(dir, 'a'), lines: 1 }, { to: path.join(dir, 'b'), lines: n - 2 }, { to: path.join(dir, 'c'), lines: 1 }];

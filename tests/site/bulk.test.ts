@@ -1,10 +1,6 @@
 // Bulk downloads of files stored in parts: one file on the wire (head, parts, tail), the same
 // bytes as the parts joined, with a strong ETag, byte ranges that resume a download, 416 for a
-// range past the end, HEAD without a body, and the Socrata export route doing the same. Parquet in
-// monthly parts: a page listing the files, each served by its manifest name, queried as one table.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+// range past the end, HEAD without a body, and the Socrata export route doing the same.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetManifest } from '../../publisher/manifest.ts';
 import { openCurrentRelease } from '../../publisher/release-reader.ts';
@@ -18,7 +14,7 @@ let calls: DatasetManifest;
 
 beforeAll(async () => {
   const data = await tempDir('bulk-parts');
-  await runOnce(await demoDrop({ scale: 0.002 }), data, {}, { bulkParts: { above: 0 } });
+  await runOnce(await demoDrop({ scale: 0.002 }), data, {}, { bulkParts: { above: 0, rows: 40 } });
   const release = (await openCurrentRelease(data))!;
   releaseDir = release.dir;
   calls = release.manifest.datasets.find((d) => d.id === 'c911-call')!;
@@ -82,36 +78,5 @@ describe('bulk files in parts, downloaded', () => {
     const res = await app.get('/api/views/c911-call/rows.csv');
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(await readBulk(releaseDir, file('csv')))).toBe(true);
-  });
-
-  it('lists the monthly Parquet files on one page, serves each by the name the manifest gives it, and queries them as one table', async () => {
-    const parquet = calls.files.find((f) => f.format === 'parquet')!;
-    expect(parquet.parts!.length).toBeGreaterThan(3);
-    const page = await app.get('/datasets/c911-call/rows.parquet');
-    expect(page.status).toBe(200);
-    expect(page.headers.get('content-type')).toContain('text/html');
-    const html = await page.text();
-    const links = [...html.matchAll(/href="(\/datasets\/c911-call\/parts\/[^"]+)"/g)].map((m) => m[1]);
-    expect(links).toHaveLength(parquet.parts!.length);
-    for (const [n, link] of links.entries()) {
-      const res = await app.get(link);
-      expect(res.status).toBe(200);
-      const body = Buffer.from(await res.arrayBuffer());
-      expect(createHash('sha256').update(body).digest('hex')).toBe(parquet.parts![n].sha256);
-      expect(body.subarray(0, 4).toString()).toBe('PAR1');
-    }
-    expect((await app.get('/datasets/c911-call/parts/not-listed.parquet')).status).toBe(404);
-    expect((await app.get('/datasets/c911-call/parts/..%2Fmanifest.json')).status).toBe(404);
-    // Metadata: the DCAT distribution points at the listing page; the data package leaves the
-    // monthly Parquet files out (a multipart resource would mean its parts concatenated).
-    const dcat = (await (await app.get('/data.json')).json()) as { dataset: { identifier: string; distribution: Record<string, string>[] }[] };
-    const dist = dcat.dataset.find((d) => d.identifier.endsWith('/datasets/c911-call'))!.distribution.find((x) => x.format === 'PARQUET')!;
-    expect(dist.accessURL).toMatch(/\/datasets\/c911-call\/rows\.parquet$/);
-    expect(dist.downloadURL).toBeUndefined();
-    const pkg = JSON.parse(await readFile(path.join(releaseDir, 'datapackage.json'), 'utf8')) as { resources: { name: string; format: string }[] };
-    expect(pkg.resources.filter((r) => r.name.startsWith('calls-for-service')).map((r) => r.format).sort()).toEqual(['csv', 'json']);
-    const count = await app.get('/resource/c911-call.json?$select=count(*) AS n');
-    expect(count.status).toBe(200);
-    expect(Number((await count.json())[0].n)).toBe(calls.rowCount);
   });
 });
