@@ -10,8 +10,9 @@
 // the rows to write go out in one ordered COPY per format (CSV by DuckDB's own CSV writer, JSON as
 // one to_json line per row), and DuckDB counts beforehand how many newlines each part holds (its
 // rows, plus newlines inside CSV cells). The COPY writes into a named pipe that Node cuts after
-// that many newlines while DuckDB formats, hashing each part (publisher/part-cutter.ts). Parquet stays one file: the API and
-// analysts read it, and it is the source the parts are copied from, in its order.
+// that many newlines while DuckDB formats, hashing each part (publisher/part-cutter.ts). Parquet
+// stays one file: the API and analysts read it, and it is the source the parts are copied from, in
+// its order.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { link, mkdir, rm } from 'node:fs/promises';
