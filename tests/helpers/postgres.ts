@@ -6,7 +6,7 @@
 // PostgreSQL must fail loudly when it is not installed (set PG_BIN to point at another bin dir).
 
 import { execFile } from 'node:child_process';
-import { chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,15 @@ import pg from 'pg';
 import { TABLES, type FieldType, type TableSpec } from '../../pipelines/contract.ts';
 
 const run = promisify(execFile);
+
+/**
+ * Lets the server (the `postgres` user) read the CSVs in `dir` (for COPY FROM file): opens `dir`
+ * and its parents up to the system temp directory, never it or its parents (other users'
+ * programs, such as apt, need /tmp as it is).
+ */
+export async function openToServer(dir: string): Promise<void> {
+  for (let d = dir; d !== '/' && d !== tmpdir(); d = path.dirname(d)) await chmod(d, 0o755);
+}
 
 export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres */

@@ -4,15 +4,14 @@
 // recorded).
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createHmac } from 'node:crypto';
-import { chmod, readdir, readlink } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../pipelines/config.ts';
 import { readRuns } from '../../pipelines/history.ts';
 import { memoryLogger, noProgress } from '../../pipelines/io.ts';
 import { runPipelines } from '../../pipelines/run.ts';
-import { contractDdl, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { contractDdl, openToServer, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { demoDrop, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
 
 const pseudonym = (ns: string, v: string) => createHmac('sha256', Buffer.from(TEST_KEY, 'hex')).update(`${ns}\x1f${v}`).digest('hex').slice(0, 16);
@@ -42,8 +41,7 @@ beforeAll(async () => {
   const drop = await demoDrop({ scale: 0.002 });
   const batch = path.join(drop, (await readdir(drop)).sort()[0]);
   // The server reads the CSVs itself (COPY FROM file), as the postgres user.
-  // Up to the system temp directory, never it or its parents (other users' programs need /tmp as it is).
-  for (let dir = batch; dir !== '/' && dir !== os.tmpdir(); dir = path.dirname(dir)) await chmod(dir, 0o755).catch(() => {});
+  await openToServer(batch);
   await pg.query(contractDdl(schema));
   for (const table of ['cad_events', 'rms_offenses', 'use_of_force']) {
     await pg.query(`COPY "${schema}"."${table}" FROM '${batch}/${table}.csv' WITH (FORMAT csv, HEADER true)`);

@@ -2,10 +2,9 @@
 // in the middle of a row, the releases disk full (a 1-release tmpfs) and read-only (remounted
 // ro). Each run that cannot finish fails with a clear message, the run history records it, and
 // the release serving before stays current and whole, with no work files left behind.
-import { execFileSync, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { readRuns } from '../../pipelines/history.ts';
 import { memoryLogger, noProgress, type Progress } from '../../pipelines/io.ts';
 import { runPipelines } from '../../pipelines/run.ts';
 import { TABLES } from '../../pipelines/contract.ts';
-import { contractDdl, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
+import { contractDdl, openToServer, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
 import { currentTarget, leftovers, verifyRelease } from './helpers.ts';
 
@@ -54,8 +53,7 @@ describe('PostgreSQL stops in the middle of a pull', () => {
     data = await tempDir('pg-fault');
     const drop = await demoDrop({ scale: 0.001 });
     const batch = path.join(drop, (await readdir(drop)).sort()[0]);
-    // Up to the system temp directory, never it or its parents (other users' programs need /tmp as it is).
-    for (let dir = batch; dir !== '/' && dir !== os.tmpdir(); dir = path.dirname(dir)) execFileSync('chmod', ['755', dir]);
+    await openToServer(batch);
     await pg.query(contractDdl(schema));
     for (const table of ['cad_events', 'rms_offenses', 'use_of_force']) {
       await pg.query(`COPY "${schema}"."${table}" FROM '${batch}/${table}.csv' WITH (FORMAT csv, HEADER true)`);
