@@ -146,9 +146,12 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
 
     // 4. Apply the rules: one published table per dataset, with its counts.
     const reports: Record<string, RunReport> = {};
+    const sorted = new Set<string>();
     for (const [i, c] of compiled.entries()) {
       progress(`apply rules ${selected[i].def.slug}`, i, compiled.length);
-      const { report: r, reshaped } = await shapeDataset(staging.conn, c, loads[selected[i].def.source], { full: fullLoad });
+      const shaped = await shapeDataset(staging.conn, c, loads[selected[i].def.source], { full: fullLoad, rowKey: selected[i].def.rowKey });
+      const { report: r, reshaped } = shaped;
+      if (shaped.sorted) sorted.add(c.datasetId);
       reports[c.datasetId] = r;
       log.info(`${selected[i].def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published (${reshaped} shaped this run)`);
     }
@@ -182,6 +185,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
         meta: { id: def.id, slug: def.slug, name: def.name, description: def.description, category: def.category, keywords: def.keywords, schedule: def.schedule, sourceTable: def.source, rowKey: def.rowKey },
         timeColumn: def.timeColumn,
         table: compiled[i].table,
+        sorted: sorted.has(def.id),
         columns: compiled[i].columns.map((c) => ({ ...c, example: null })),
         rulesApplied: compiled[i].rulesApplied,
         report: reports[def.id],

@@ -1,6 +1,8 @@
 // The changelog of a dataset between the release now serving and the one being written: rows
 // added, changed and removed (compared by row key and a hash of every published value), and
-// columns added or removed. Counts only: never which rows.
+// columns added or removed. Counts only: never which rows in what is published. The keys that
+// differ can be kept in a TEMP table of staging for the run, where the part writer uses them to
+// find the parts to write (publisher/parts-plan.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
@@ -20,11 +22,13 @@ export async function datasetChanges(
   columns: readonly ColumnManifest[],
   rowKey: string,
   previous: { dir: string; dataset: DatasetManifest } | null,
-): Promise<DatasetChanges> {
+  /** TEMP table to fill with the differing keys: (k, kind 'added' | 'changed' | 'removed'). */
+  keysTable?: string,
+): Promise<DatasetChanges & { keys: string | null }> {
   const now = columns.map((c) => c.name);
   if (!previous) {
     const r = (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(table)}`)).getRowObjects()[0];
-    return { added: Number(r.n), changed: 0, removed: 0, columnsAdded: now, columnsRemoved: [] };
+    return { added: Number(r.n), changed: 0, removed: 0, columnsAdded: now, columnsRemoved: [], keys: null };
   }
   const before = previous.dataset.columns.map((c) => c.name);
   const shared = now.filter((c) => before.includes(c));
@@ -32,18 +36,20 @@ export async function datasetChanges(
   // DuckDB's 64-bit row hash of the typed values (NULL-aware); no text conversion of 11 M rows.
   const hash = (alias: string) => `hash(${shared.map((c) => `${alias}.${ident(c)}`).join(', ')})`;
   const key = ident(rowKey);
-  const r = file && shared.includes(rowKey)
-    ? (await conn.runAndReadAll(`WITH n AS (SELECT ${key} AS k, ${hash('t')} AS h FROM ${ident(table)} t),
-          o AS (SELECT ${key} AS k, ${hash('t')} AS h FROM read_parquet(${literal(path.join(previous.dir, file.path))}) t)
-        SELECT count(*) FILTER (WHERE o.k IS NULL) AS added, count(*) FILTER (WHERE n.k IS NULL) AS removed,
-               count(*) FILTER (WHERE n.k IS NOT NULL AND o.k IS NOT NULL AND n.h <> o.h) AS changed
-        FROM n FULL OUTER JOIN o ON n.k = o.k`)).getRowObjects()[0]
-    : { added: 0, removed: 0, changed: 0 };
-  return {
-    added: Number(r.added),
-    changed: Number(r.changed),
-    removed: Number(r.removed),
-    columnsAdded: now.filter((c) => !before.includes(c)),
-    columnsRemoved: before.filter((c) => !now.includes(c)),
-  };
+  const columnsChanged = { columnsAdded: now.filter((c) => !before.includes(c)), columnsRemoved: before.filter((c) => !now.includes(c)) };
+  if (!file || !shared.includes(rowKey)) return { added: 0, removed: 0, changed: 0, ...columnsChanged, keys: null };
+  const differing = `WITH n AS (SELECT ${key} AS k, ${hash('t')} AS h FROM ${ident(table)} t),
+      o AS (SELECT ${key} AS k, ${hash('t')} AS h FROM read_parquet(${literal(path.join(previous.dir, file.path))}) t)
+    SELECT coalesce(n.k, o.k) AS k, CASE WHEN o.k IS NULL THEN 'added' WHEN n.k IS NULL THEN 'removed' ELSE 'changed' END AS kind
+    FROM n FULL OUTER JOIN o ON n.k = o.k WHERE o.k IS NULL OR n.k IS NULL OR n.h <> o.h`;
+  const countsOf = (from: string) => `SELECT count(*) FILTER (WHERE kind = 'added') AS added, count(*) FILTER (WHERE kind = 'removed') AS removed,
+    count(*) FILTER (WHERE kind = 'changed') AS changed FROM ${from}`;
+  let r: Record<string, unknown>;
+  if (keysTable) {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(keysTable)} AS ${differing}`);
+    r = (await conn.runAndReadAll(countsOf(ident(keysTable)))).getRowObjects()[0];
+  } else {
+    r = (await conn.runAndReadAll(countsOf(`(${differing})`))).getRowObjects()[0];
+  }
+  return { added: Number(r.added), changed: Number(r.changed), removed: Number(r.removed), ...columnsChanged, keys: keysTable ?? null };
 }

@@ -1,9 +1,10 @@
 // Bulk files of one dataset, written by DuckDB COPY (never row by row in Node): Parquet with
 // native types, CSV and JSON with floating ISO timestamps. Rows in the stable row-key order.
-// The table is sorted once, into the Parquet file; CSV and JSON are copied from that file in its
-// order (DuckDB preserves insertion order), so 11 M rows are not sorted three times. SHA-256 of
-// each file runs in Node while DuckDB writes the next one. A large dataset's CSV and JSON are
-// written in parts instead (publisher/parts.ts), reusing the previous release's unchanged parts.
+// The rows are sorted once: into the Parquet file, or before, when the rules built the table in key
+// order (pipelines/shape.ts); CSV and JSON are copied from that file in its order (DuckDB preserves
+// insertion order), so 11 M rows are not sorted three times. SHA-256 of each file runs in Node
+// while DuckDB writes the next one. A large dataset's CSV and JSON are written in parts instead
+// (publisher/parts.ts), reusing the previous release's unchanged parts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
@@ -20,14 +21,18 @@ export interface ExportStep {
   sql: string;
 }
 
+/** How every Parquet file of a release is written. */
+export const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880';
+
 /** The COPY statements for a dataset's bulk files, in the order they must run (Parquet first). */
-export function exportSteps(table: string, columns: readonly ColumnManifest[], rowKey: string, datasetDir: string): ExportStep[] {
+export function exportSteps(table: string, columns: readonly ColumnManifest[], rowKey: string, datasetDir: string, opts: { presorted?: boolean } = {}): ExportStep[] {
   const parquet = path.join(datasetDir, 'rows.parquet');
   const names = columns.map((c) => ident(c.name)).join(', ');
-  const sorted = `SELECT ${names} FROM ${ident(table)} ORDER BY ${ident(rowKey)}`;
+  // A table already in key order is read in that order (DuckDB keeps a single table's order).
+  const sorted = `SELECT ${names} FROM ${ident(table)}${opts.presorted ? '' : ` ORDER BY ${ident(rowKey)}`}`;
   const fromParquet = `FROM read_parquet(${literal(parquet)})`;
   return [
-    { format: 'parquet', file: parquet, sql: `COPY (${sorted}) TO ${literal(parquet)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)` },
+    { format: 'parquet', file: parquet, sql: `COPY (${sorted}) TO ${literal(parquet)} (${PARQUET_OPTIONS})` },
     {
       format: 'csv',
       file: path.join(datasetDir, 'rows.csv'),
@@ -50,6 +55,10 @@ export interface PartsOptions {
   prefix: string;
   /** The dataset's files in the release now serving (parts in them are reused when unchanged). */
   previous: { dir: string; files: readonly FileManifest[] } | null;
+  /** TEMP table of the row keys that differ from `previous` (PartsInput.changes), if known. */
+  changes?: string | null;
+  /** The table's rows are already in row-key order. */
+  sorted?: boolean;
 }
 
 export async function exportDataset(
@@ -64,7 +73,7 @@ export async function exportDataset(
   const pending: Promise<FileManifest>[] = [];
   const inParts = parts !== undefined && parts.rows > parts.layout.above;
   try {
-    for (const step of exportSteps(table, columns, rowKey, datasetDir)) {
+    for (const step of exportSteps(table, columns, rowKey, datasetDir, { presorted: parts?.sorted })) {
       if (inParts && step.format !== 'parquet') continue;
       await conn.run(step.sql);
       pending.push(Promise.all([fileSize(step.file), sha256File(step.file)]).then(([bytes, sha256]) => ({
@@ -78,6 +87,7 @@ export async function exportDataset(
         conn, parquet: path.join(datasetDir, 'rows.parquet'), columns, rowKey, releaseDir, datasetDir,
         layout: parts.layout, prefix: parts.prefix,
         previous: prevCsv && prevJson ? { dir: parts.previous!.dir, csv: prevCsv, json: prevJson } : null,
+        changes: parts.changes,
       });
       pending.push(Promise.resolve(written.csv), Promise.resolve(written.json));
     }

@@ -25,6 +25,8 @@ export interface DatasetToPublish {
   timeColumn: string;
   /** The DuckDB table holding the published rows. */
   table: string;
+  /** The table's rows are already in row-key order (written to Parquet without sorting). */
+  sorted?: boolean;
   columns: ColumnManifest[];
   rulesApplied: string[];
   report: RunReport;
@@ -76,17 +78,24 @@ async function temporal(conn: DuckDBConnection, table: string, column: string) {
   return { start: (row.lo as string | null) ?? null, end: (row.hi as string | null) ?? null };
 }
 
+/** TEMP table of the row keys that differ from the release now serving, while a dataset is written. */
+const CHANGED_KEYS = '__changed_keys';
+
 async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: string): Promise<{ manifest: DatasetManifest; suppressedCells: number }> {
   const dir = path.join(tmp, 'datasets', d.meta.id);
   await mkdir(path.join(dir, 'charts'), { recursive: true });
   const rowCount = Number((await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`)).getRowObjects()[0].n);
   const before = o.previous?.manifest.datasets.find((p) => p.id === d.meta.id);
+  // The changelog first: the keys it finds changed tell the part writer which parts to write.
+  const { keys, ...changes } = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null, CHANGED_KEYS);
   const files = await exportDataset(o.conn, d.table, d.columns, d.meta.rowKey, tmp, dir, {
     layout: o.parts ?? DEFAULT_PART_LAYOUT,
     rows: rowCount,
     prefix: path.basename(tmp).replace(/^\.tmp-/, ''),
     previous: before ? { dir: o.previous!.dir, files: before.files } : null,
-  });
+    changes: keys,
+    sorted: d.sorted,
+  }).finally(() => o.conn.run(`DROP TABLE IF EXISTS ${CHANGED_KEYS}`));
   const types = new Map(d.columns.map((c) => [c.name, c.type]));
   const charts: ChartManifest[] = [];
   let suppressedCells = 0;
@@ -103,7 +112,6 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     await o.conn.run(`COPY (SELECT * FROM ${ident(d.caseLookupTable)} ORDER BY lookup) TO ${literal(file)} (FORMAT parquet)`);
     caseLookup = { path: path.relative(tmp, file) };
   }
-  const changes = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null);
   const manifest: DatasetManifest = {
     ...d.meta,
     columns: d.columns,

@@ -7,10 +7,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
-import { exportDataset, exportSteps } from './export.ts';
+import { exportDataset, PARQUET_OPTIONS } from './export.ts';
 import { fileSize, sha256File } from './files.ts';
 import { DEFAULT_PART_LAYOUT, writeParts } from './parts.ts';
-import { MANIFEST_FILE, RELEASES_DIR, type FileManifest, type Manifest } from './manifest.ts';
+import { MANIFEST_FILE, RELEASES_DIR, type ColumnManifest, type FileManifest, type Manifest } from './manifest.ts';
 import { listReleaseIds, readManifest } from './release-reader.ts';
 
 export interface SealedKeys {
@@ -36,10 +36,31 @@ async function rewriteLookup(conn: DuckDBConnection, dir: string, manifest: Mani
   return removed;
 }
 
+/** TEMP table of the sealed keys one release holds, while it is rewritten. */
+const SEALED_ROWS = '__sealed_rows';
+
 export interface SealingResult {
   releaseId: string;
   datasetId: string;
   removed: number;
+}
+
+/** Sealed keys written into a list literal at most: a filter keeps the file's order, a join may not. */
+const LIST_FILTER_MAX = 1_000;
+
+/**
+ * The Parquet file of a release without the rows whose keys are in TEMP table `removed` (k), in
+ * the file's key order. A few keys go in a list filter (which keeps the order of the rows it
+ * reads); more, through a join and a sort.
+ */
+async function parquetWithout(conn: DuckDBConnection, source: string, columns: readonly ColumnManifest[], rowKey: string, removed: string, to: string): Promise<void> {
+  const key = ident(rowKey);
+  const names = columns.map((c) => ident(c.name)).join(', ');
+  const keys = (await conn.runAndReadAll(`SELECT k, typeof(k) AS t FROM ${ident(removed)}`)).getRowObjects();
+  const select = keys.length <= LIST_FILTER_MAX
+    ? `SELECT ${names} FROM ${source} WHERE NOT list_contains(CAST([${keys.map((r) => literal(String(r.k))).join(', ')}] AS ${String(keys[0].t)}[]), ${key})`
+    : `SELECT ${names} FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${ident(removed)}) ORDER BY ${key}`;
+  await conn.run(`COPY (${select}) TO ${literal(to)} (${PARQUET_OPTIONS})`);
 }
 
 async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string, obsolete: string[]): Promise<number> {
@@ -48,10 +69,10 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
   if (!parquet) return 0;
   const source = `read_parquet(${literal(path.join(dir, parquet.path))})`;
   const key = ident(d.rowKey);
-  const hit = (await conn.runAndReadAll(`SELECT count(*) AS n FROM ${source} WHERE ${key} IN (SELECT k FROM ${ident(keysTable)})`)).getRowObjects()[0];
-  const removed = Number(hit.n);
+  // The sealed keys this release holds (its key column only), as removals for the part planner.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${SEALED_ROWS} AS SELECT ${key} AS k, 'removed' AS kind FROM ${source} WHERE ${key} IN (SELECT k FROM ${ident(keysTable)})`);
+  const removed = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${SEALED_ROWS}`)).getRowObjects()[0].n);
   if (removed === 0) return 0;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE sealing_rows AS SELECT * FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${ident(keysTable)})`);
   const datasetDir = path.join(dir, 'datasets', d.id);
   const work = path.join(datasetDir, `.sealing-${process.pid}`);
   await mkdir(work, { recursive: true });
@@ -62,19 +83,20 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
     let replaced: string[] = [];
     if (csv?.parts && json?.parts) {
       // In parts: a new Parquet file, and only the parts that held sealed rows written again.
-      const [step] = exportSteps('sealing_rows', d.columns, d.rowKey, work);
-      await conn.run(step.sql);
+      const file = path.join(work, 'rows.parquet');
+      await parquetWithout(conn, source, d.columns, d.rowKey, SEALED_ROWS, file);
       const parts = await writeParts({
-        conn, parquet: step.file, columns: d.columns, rowKey: d.rowKey, releaseDir: dir, datasetDir,
+        conn, parquet: file, columns: d.columns, rowKey: d.rowKey, releaseDir: dir, datasetDir,
         layout: DEFAULT_PART_LAYOUT, prefix: `${path.basename(dir)}-sealed-${process.pid}-${Date.now()}`,
-        previous: { dir, csv, json },
+        previous: { dir, csv, json }, changes: SEALED_ROWS,
       });
       const kept = new Set([...parts.csv.parts!, ...parts.json.parts!].map((p) => p.path));
       replaced = [...csv.parts, ...json.parts].map((p) => p.path).filter((p) => !kept.has(p));
-      const parquet = path.join(datasetDir, 'rows.parquet');
-      await rename(step.file, parquet);
-      files = [{ format: 'parquet', path: path.relative(dir, parquet), bytes: await fileSize(parquet), sha256: await sha256File(parquet) }, parts.csv, parts.json];
+      const target = path.join(datasetDir, 'rows.parquet');
+      await rename(file, target);
+      files = [{ format: 'parquet', path: path.relative(dir, target), bytes: await fileSize(target), sha256: await sha256File(target) }, parts.csv, parts.json];
     } else {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE sealing_rows AS SELECT * FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${SEALED_ROWS})`);
       files = await exportDataset(conn, 'sealing_rows', d.columns, d.rowKey, dir, work);
       for (const format of ['csv', 'json', 'parquet'] as const) {
         const f = files.find((x) => x.format === format)!;
@@ -93,7 +115,7 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
     obsolete.push(...replaced.map((p) => path.join(dir, p)));
   } finally {
     await rm(work, { recursive: true, force: true });
-    await conn.run('DROP TABLE IF EXISTS sealing_rows');
+    await conn.run(`DROP TABLE IF EXISTS sealing_rows; DROP TABLE IF EXISTS ${SEALED_ROWS}`);
   }
   return removed;
 }

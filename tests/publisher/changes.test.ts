@@ -30,7 +30,22 @@ describe('datasetChanges', () => {
       dataset: { columns: [col('id'), col('n', 'integer'), col('note'), col('gone')], files: [{ format: 'parquet', path: 'rows.parquet', bytes: 0, sha256: '' }] } as unknown as DatasetManifest,
     };
     const changes = await datasetChanges(conn, 'now', [col('id'), col('n', 'integer'), col('note'), col('extra')], 'id', previous);
-    expect(changes).toEqual({ added: 5, changed: 2, removed: 3, columnsAdded: ['extra'], columnsRemoved: ['gone'] });
+    expect(changes).toEqual({ added: 5, changed: 2, removed: 3, columnsAdded: ['extra'], columnsRemoved: ['gone'], keys: null });
+  });
+
+  it('can keep the differing keys, with their kind, in a TEMP table for the part writer', async () => {
+    const previous = {
+      dir,
+      dataset: { columns: [col('id'), col('n', 'integer'), col('note')], files: [{ format: 'parquet', path: 'rows.parquet', bytes: 0, sha256: '' }] } as unknown as DatasetManifest,
+    };
+    const changes = await datasetChanges(conn, 'now', [col('id'), col('n', 'integer'), col('note')], 'id', previous, 'differing');
+    expect(changes).toMatchObject({ added: 5, changed: 2, removed: 3, keys: 'differing' });
+    const rows = (await conn.runAndReadAll('SELECT kind, list(k ORDER BY k) AS keys FROM differing GROUP BY kind ORDER BY kind')).getRowObjectsJson();
+    expect(rows).toEqual([
+      { kind: 'added', keys: ['k200', 'k201', 'k202', 'k203', 'k204'] },
+      { kind: 'changed', keys: ['k000', 'k001'] },
+      { kind: 'removed', keys: ['k097', 'k098', 'k099'] },
+    ]);
   });
 
   it('counts every row as added for a first release', async () => {
