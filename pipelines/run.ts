@@ -149,9 +149,8 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const sorted = new Set<string>();
     for (const [i, c] of compiled.entries()) {
       progress(`apply rules ${selected[i].def.slug}`, i, compiled.length);
-      const shaped = await shapeDataset(staging.conn, c, loads[selected[i].def.source], { full: fullLoad, rowKey: selected[i].def.rowKey });
-      const { report: r, reshaped } = shaped;
-      if (shaped.sorted) sorted.add(c.datasetId);
+      const { report: r, reshaped, sorted: inKeyOrder } = await shapeDataset(staging.conn, c, loads[selected[i].def.source], { full: fullLoad, rowKey: selected[i].def.rowKey });
+      if (inKeyOrder) sorted.add(c.datasetId);
       reports[c.datasetId] = r;
       log.info(`${selected[i].def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published (${reshaped} shaped this run)`);
     }

@@ -47,6 +47,9 @@ export const SEG_STRIDE = 1_000_000;
 export const partsSignature = (columns: readonly ColumnManifest[]): string =>
   `parts-v1:${createHash('sha256').update(JSON.stringify(columns.map((c) => [c.name, c.type]))).digest('hex').slice(0, 16)}`;
 
+/** DuckDB's 64-bit hash of a Parquet row's published values (`s`). */
+const rowHashSql = (columns: readonly ColumnManifest[]): string => `hash(${columns.map((c) => `s.${ident(c.name)}`).join(', ')})`;
+
 const fingerprintSql = `CAST(count(*) AS VARCHAR) || ':' || CAST(sum(h) AS VARCHAR) || ':' || CAST(min(rn) = 0 AS INTEGER)`;
 
 /** What to copy: every Parquet row (`s`) on a fresh cut, else the rows in TEMP table __part_rows(rn, piece). */
@@ -70,9 +73,8 @@ const read = async (conn: DuckDBConnection, sql: string) => (await conn.runAndRe
 
 /** The pieces (rows, first key, fingerprint, CSV newlines) of every row on a fresh cut, else of __part_rows. */
 async function piecesOf(i: PlanInput, src: string, fresh: boolean, pieceSql: string): Promise<Piece[]> {
-  const hashSql = `hash(${i.columns.map((c) => `s.${ident(c.name)}`).join(', ')})`;
   const rows = await read(i.conn, `SELECT piece, count(*) AS n, CAST(min(k) AS VARCHAR) AS first, ${fingerprintSql} AS fp, sum(nl) AS nl
-    FROM (SELECT ${pieceSql} AS piece, s.file_row_number AS rn, s.${ident(i.rowKey)} AS k, ${hashSql} AS h, ${cellNewlinesSql(i.columns)} AS nl
+    FROM (SELECT ${pieceSql} AS piece, s.file_row_number AS rn, s.${ident(i.rowKey)} AS k, ${rowHashSql(i.columns)} AS h, ${cellNewlinesSql(i.columns)} AS nl
           FROM ${rowsFrom(src, fresh)})
     GROUP BY piece ORDER BY piece`);
   return rows.map((r) => ({ piece: Number(r.piece), rows: Number(r.n), first: String(r.first), fingerprint: String(r.fp), csvLines: Number(r.n) + Number(r.nl) }));
@@ -138,9 +140,8 @@ async function planFromChanges(i: PlanInput, src: string, prev: readonly FilePar
 /** Ranges to write again from the fingerprints of every row (an ASOF join over the whole file). */
 async function planFromFingerprints(i: PlanInput, src: string, prev: readonly FilePart[]): Promise<Plan> {
   const { conn, layout } = i;
-  const hashSql = `hash(${i.columns.map((c) => `s.${ident(c.name)}`).join(', ')})`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE __part_seg AS
-    SELECT s.file_row_number AS rn, ${hashSql} AS h, coalesce(b.seg, 0) AS seg
+    SELECT s.file_row_number AS rn, ${rowHashSql(i.columns)} AS h, coalesce(b.seg, 0) AS seg
     FROM ${src} s ASOF LEFT JOIN __part_bounds b ON s.${ident(i.rowKey)} >= b.lo`);
   const keep = new Set<number>();
   const changed: { seg: number; n: number }[] = [];
