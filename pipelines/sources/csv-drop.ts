@@ -20,6 +20,7 @@ import {
   type TableLoadReport,
 } from './stage.ts';
 import { applyPrepared, dropPrepared, prepareTable, type Prepared } from './stage-upsert.ts';
+import { prepareStreamed } from './csv-stream.ts';
 
 export type { AppliedLoad, TableLoadReport } from './stage.ts';
 
@@ -38,6 +39,8 @@ export interface LoadOptions {
   mapping?: SourceMapping | string;
   /** Time stamped on applied batches and staged rows (default: now). */
   clock?: Clock;
+  /** Always stage through a raw copy of the text (csv-stage.ts), never by identity (csv-stream.ts). */
+  rawCopy?: boolean;
 }
 
 export const BATCH_NAME = /^\d{8}T\d{6}Z$/;
@@ -157,11 +160,22 @@ export async function loadCsvDrop(conn: DuckDBConnection, opts: LoadOptions): Pr
       const total = plan.files.length;
       progress(step, 0, total);
       const spec = tableSpec(plan.table);
-      const raw = await readCsvFiles(conn, spec, plan.files, tableMapping(mapping, plan.table).codes,
-        (done) => progress(step, done, total), opts.maxLineBytes);
-      const entry: (typeof prepared)[number] = { plan, raw };
+      const read = (mode: 'raw' | 'check') => readCsvFiles(conn, spec, plan.files, tableMapping(mapping, plan.table).codes,
+        (done) => progress(step, done, total), opts.maxLineBytes, mode);
+      const entry: (typeof prepared)[number] = { plan, raw: await read(opts.rawCopy ? 'raw' : 'check') };
       prepared.push(entry);
-      entry.prep = await prepareTable(conn, raw, raw.quarantineRows);
+      const streamed = entry.raw.checked ? await prepareStreamed(conn, entry.raw) : { fallback: 'raw copy asked for' };
+      if ('fallback' in streamed) {
+        if (entry.raw.checked) {
+          log.info(`${plan.table}: ${streamed.fallback}; staging through a raw copy`);
+          await dropTemp(conn, entry.raw.checked);
+          progress(step, 0, total);
+          entry.raw = await read('raw');
+        }
+        entry.prep = await prepareTable(conn, entry.raw, entry.raw.quarantineRows);
+      } else {
+        entry.prep = streamed;
+      }
     }
 
     // 2. Apply every table and record its batches, atomically.
@@ -203,7 +217,7 @@ export async function loadCsvDrop(conn: DuckDBConnection, opts: LoadOptions): Pr
   } finally {
     for (const { raw, prep } of prepared) {
       await dropPrepared(conn, prep ?? raw);
-      await dropTemp(conn, raw.starts);
+      await dropTemp(conn, raw.starts, ...(raw.checked ? [raw.checked] : []));
     }
   }
 }

@@ -29,11 +29,22 @@ const defaultQuarantineRows = (spec: TableSpec): QuarantineRowsSql => ({ raw, re
   SELECT b._b, b._ord, r._batch, NULL, b.reason, ${rawRecordSql(spec, 'r')}
   FROM ${ident(bad)} b JOIN ${ident(raw)} r ON r.rowid = b._ord`;
 
+/**
+ * Writes the rows `keep` lists (a table or filtered table with the winners' identity columns, and
+ * `keep.rows` of them) cast to contract types into stg_<table>.
+ */
+export type InsertKept = (conn: DuckDBConnection, keep: { from: string; rows: number }, loadedAt: Date) => Promise<void>;
+
 export interface Prepared extends RawTables {
   /** (_ord = raw rowid, _b, reason): rows failing a value check. */
   bad: string;
-  /** (_ord = raw rowid, _k = key, _ts = updated_at): the valid row kept per key. */
+  /** (_ord = raw rowid, _k = key, _ts = updated_at): the valid row kept per key. Another source's
+   *  identity columns in place of _ord when it brings its own `insertKept`. */
   winners: string;
+  /** Default: the raw rows by rowid. */
+  insertKept?: InsertKept;
+  /** More temp tables to drop with the others. */
+  temps?: string[];
   quarantineRows: QuarantineRowsSql;
   rawRows: number;
   structural: number;
@@ -74,7 +85,7 @@ export type ApplyCounts = Omit<AppliedLoad, 'source' | 'units'>;
 interface Kinds { inserted: number; updated: number; stale: number }
 
 /**
- * Sorts the winners against a non-empty stg_<table> into `cand` (_ord, _k, _kind): 0 a new key,
+ * Sorts the winners against a non-empty stg_<table> into `cand` (the winner columns and _kind): 0 a new key,
  * 1 replaces the staged row (newer or equal updated_at), 2 older than the staged row. Deletes the
  * staged rows being replaced.
  */
@@ -82,7 +93,7 @@ async function sortAgainstStaging(conn: DuckDBConnection, p: Prepared, cand: str
   const stg = ident(stagingTable(p.spec.name));
   const pk = ident(p.spec.primaryKey);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${cand} AS
-    SELECT w._ord, w._k, CASE WHEN s.${pk} IS NULL THEN 0 WHEN w._ts >= s.updated_at THEN 1 ELSE 2 END AS _kind
+    SELECT w.*, CASE WHEN s.${pk} IS NULL THEN 0 WHEN w._ts >= s.updated_at THEN 1 ELSE 2 END AS _kind
     FROM ${ident(p.winners)} w LEFT JOIN (
       SELECT ${pk}, max(updated_at) AS updated_at FROM ${stg} WHERE ${pk} IN (SELECT _k FROM ${ident(p.winners)}) GROUP BY ${pk}
     ) s ON s.${pk} = w._k`);
@@ -93,11 +104,12 @@ async function sortAgainstStaging(conn: DuckDBConnection, p: Prepared, cand: str
 }
 
 /** Inserts the raw rows whose ids `keep` (a table or subquery with `_ord`) lists, cast to contract types. */
-async function insertRows(conn: DuckDBConnection, p: Prepared, keep: string, loadedAt: Date): Promise<void> {
+async function insertRows(conn: DuckDBConnection, p: Prepared, keep: { from: string; rows: number }, loadedAt: Date): Promise<void> {
+  if (p.insertKept) return p.insertKept(conn, keep, loadedAt);
   const fields = p.spec.fields.map((f) => ident(f.name)).join(', ');
   await conn.run(`INSERT INTO ${ident(stagingTable(p.spec.name))} (${fields}, _batch, _loaded_at)
     SELECT ${p.spec.fields.map(fieldCastSql).join(', ')}, _batch, CAST(${sqlString(loadedAt.toISOString())} AS TIMESTAMPTZ)
-    FROM ${ident(p.raw)} WHERE rowid IN (SELECT _ord FROM ${keep})`);
+    FROM ${ident(p.raw)} WHERE rowid IN (SELECT _ord FROM ${keep.from})`);
 }
 
 /** Step 2 (inside the caller's transaction): quarantine append and upsert into stg_<table>. */
@@ -112,7 +124,9 @@ export async function applyPrepared(conn: DuckDBConnection, p: Prepared, loadedA
   const empty = (await count(conn, `SELECT count(*) FROM (SELECT 1 FROM ${ident(stagingTable(t))} LIMIT 1)`)) === 0;
   try {
     const kinds = empty ? { inserted: p.winnerRows, updated: 0, stale: 0 } : await sortAgainstStaging(conn, p, cand);
-    await insertRows(conn, p, empty ? ident(p.winners) : `${cand} WHERE _kind < 2`, loadedAt);
+    await insertRows(conn, p, empty
+      ? { from: ident(p.winners), rows: p.winnerRows }
+      : { from: `${cand} WHERE _kind < 2`, rows: kinds.inserted + kinds.updated }, loadedAt);
     return {
       rowsRead: p.rawRows + p.structural,
       quarantined: p.valueBad + p.structural,
@@ -126,5 +140,5 @@ export async function applyPrepared(conn: DuckDBConnection, p: Prepared, loadedA
 }
 
 export async function dropPrepared(conn: DuckDBConnection, p: RawTables & Partial<Prepared>): Promise<void> {
-  await dropTemp(conn, p.raw, p.rejects, ...(p.bad ? [p.bad] : []), ...(p.winners ? [p.winners] : []));
+  await dropTemp(conn, p.raw, p.rejects, ...(p.bad ? [p.bad] : []), ...(p.winners ? [p.winners] : []), ...(p.temps ?? []));
 }
