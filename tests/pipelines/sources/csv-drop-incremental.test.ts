@@ -154,14 +154,14 @@ describe('CSV drop: incremental staging', () => {
     expect(await s.rows('SELECT batch FROM _applied_batches')).toEqual([{ batch: B1 }]);
   });
 
-  it('reports progress only for the pending files', async () => {
+  it('reports progress only for the pending files, reading and upserting', async () => {
     const dir = await writeDrop({ [B1]: cad([{}]) });
     const s = await stagingFile();
     await s.load(dir);
     await addBatch(dir, B2, cad([{ event_id: 'E2' }]));
     const calls: string[] = [];
     await s.load(dir, { progress: (step, d, t) => calls.push(`${step} ${d}/${t}`) });
-    expect(calls).toEqual(['load cad_events 0/1', 'load cad_events 1/1']);
+    expect(calls).toEqual(['load cad_events 0/1', 'load cad_events 1/1', 'upsert cad_events 0/1', 'upsert cad_events 1/1']);
   });
 });
 

@@ -88,6 +88,6 @@ describe('CSV drop: options', () => {
     const db = await DuckDBInstance.create(':memory:');
     await mkdir(join(dir, B3));
     await loadCsvDrop(await db.connect(), { sourceDir: dir, log: memoryLogger(), tables: ['cad_events'], progress: (s, d, t) => calls.push(`${s} ${d}/${t}`) });
-    expect(calls).toEqual(['load cad_events 0/2', 'load cad_events 1/2', 'load cad_events 2/2']);
+    expect(calls).toEqual(['load cad_events 0/2', 'load cad_events 1/2', 'load cad_events 2/2', 'upsert cad_events 0/1', 'upsert cad_events 1/1']);
   });
 });
