@@ -4,8 +4,8 @@
 // rows the winners are chosen as on the raw path (newest updated_at, then later batch). Pass 2, in
 // the load's transaction, reads the files again and casts the rows to keep straight into
 // stg_<table>, found by (batch, hash).
-// The identity is exact only when (batch, hash) is unique, no two valid records of a key tie on
-// (updated_at, batch) (the raw path breaks that tie by row order) and no record fails a value
+// The identity is exact only when (batch, hash) is unique, no key's newest two valid records tie
+// on (updated_at, batch) (the raw path breaks that tie by row order) and no record fails a value
 // check (its quarantine row needs its line number). Otherwise `prepareStreamed` says why and the
 // caller stages through the raw copy. Pass 2 refuses a file whose size or mtime changed since
 // pass 1, and checks the number of rows it wrote against the plan.
@@ -18,14 +18,12 @@ import { fileRowsSql, rowHashSql, type CsvRaw } from './csv-stage.ts';
 import { count, dropTemp } from './stage.ts';
 import type { InsertKept, Prepared, QuarantineRowsSql } from './stage-upsert.ts';
 
-/** Why these records cannot be staged by identity, or null when they can. */
+/** Why these records cannot be matched by identity, or null when they can (ties are found with the winners). */
 async function fallbackReason(conn: DuckDBConnection, chk: string): Promise<string | null> {
   const bad = await count(conn, `SELECT count(*) FROM ${chk} WHERE reason IS NOT NULL`);
   if (bad > 0) return `${bad} record(s) fail a value check`;
   const same = await count(conn, `SELECT count(*) FROM (SELECT 1 FROM ${chk} GROUP BY _b, _h HAVING count(*) > 1)`);
-  if (same > 0) return `${same} record(s) repeated within a batch`;
-  const ties = await count(conn, `SELECT count(*) FROM (SELECT 1 FROM ${chk} GROUP BY _k, _ts, _b HAVING count(*) > 1)`);
-  return ties > 0 ? `${ties} key(s) with two versions of the same updated_at in one batch` : null;
+  return same > 0 ? `${same} record(s) repeated within a batch` : null;
 }
 
 const rejectsOnly: QuarantineRowsSql = ({ rejects }) => `SELECT _b, line AS _o, _batch AS batch, line, reason, raw FROM ${ident(rejects)}`;
@@ -78,8 +76,17 @@ export async function prepareStreamed(conn: DuckDBConnection, raw: CsvRaw): Prom
   if (reason) return { fallback: reason };
   const t = raw.spec.name;
   const winners = `_stage_win_${t}`;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(winners)} AS SELECT _b, _h, _k, _ts FROM ${chk}
-    QUALIFY row_number() OVER (PARTITION BY _k ORDER BY _ts DESC, _b DESC) = 1`);
+  // A tie for first place (same updated_at, same batch) is broken by row order on the raw path; a
+  // tie among the losers changes nothing.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(winners)} AS SELECT _b, _h, _k, _ts,
+      coalesce(lead(_ts) OVER w = _ts AND lead(_b) OVER w = _b, false) AS _tie
+    FROM ${chk} WINDOW w AS (PARTITION BY _k ORDER BY _ts DESC, _b DESC)
+    QUALIFY row_number() OVER w = 1`);
+  const ties = await count(conn, `SELECT count(*) FROM ${ident(winners)} WHERE _tie`);
+  if (ties > 0) {
+    await dropTemp(conn, winners);
+    return { fallback: `${ties} key(s) with two versions of the same updated_at in one batch` };
+  }
   const rawRows = await count(conn, `SELECT count(*) FROM ${chk}`);
   return {
     ...raw,

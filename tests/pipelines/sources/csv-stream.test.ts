@@ -118,6 +118,20 @@ describe('CSV staging by identity', () => {
     }
   });
 
+  it('stages by identity when only records that lose tie', async () => {
+    const rows: Row[] = [
+      { event_id: 'E1', remarks: 'newest', updated_at: ts(12, 0) },
+      { event_id: 'E1', remarks: 'older a', updated_at: ts(11, 0) },
+      { event_id: 'E1', remarks: 'older b', updated_at: ts(11, 0) },
+    ];
+    const dir = await writeDrop({ [B1]: { 'cad_events.csv': csvFile('cad_events', rows) } });
+    const [a, b] = [await (await stagingFile())(dir), await (await stagingFile())(dir, { rawCopy: true })];
+    expect(a.lines.join('\n')).not.toMatch(/raw copy/);
+    expect(a.report).toEqual(b.report);
+    expect(a.staged).toBe(b.staged);
+    expect(a.staged).toMatch(/"remarks":"newest"/);
+  });
+
   it('refuses a file that changed between its two reads, and leaves staging empty', async () => {
     for (const change of ['append', 'same size and mtime'] as const) {
       const dir = await writeDrop({ [B1]: { 'cad_events.csv': csvFile('cad_events', [{ event_id: 'E1', remarks: 'aa' }, { event_id: 'E2' }]) } });
