@@ -5,7 +5,7 @@
 // find the parts to write (publisher/parts-plan.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
-import { ident, literal } from '../rules/sql.ts';
+import { ident, literal, rowHash } from '../rules/sql.ts';
 import type { ColumnManifest, DatasetManifest } from './manifest.ts';
 
 export interface DatasetChanges {
@@ -34,12 +34,11 @@ export async function datasetChanges(
   const shared = now.filter((c) => before.includes(c));
   const file = previous.dataset.files.find((f) => f.format === 'parquet');
   // DuckDB's 64-bit row hash of the typed values (NULL-aware); no text conversion of 11 M rows.
-  const hash = (alias: string) => `hash(${shared.map((c) => `${alias}.${ident(c)}`).join(', ')})`;
   const key = ident(rowKey);
   const columnsChanged = { columnsAdded: now.filter((c) => !before.includes(c)), columnsRemoved: before.filter((c) => !now.includes(c)) };
   if (!file || !shared.includes(rowKey)) return { added: 0, removed: 0, changed: 0, ...columnsChanged, keys: null };
-  const differing = `WITH n AS (SELECT ${key} AS k, ${hash('t')} AS h FROM ${ident(table)} t),
-      o AS (SELECT ${key} AS k, ${hash('t')} AS h FROM read_parquet(${literal(path.join(previous.dir, file.path))}) t)
+  const differing = `WITH n AS (SELECT ${key} AS k, ${rowHash(shared, 't.')} AS h FROM ${ident(table)} t),
+      o AS (SELECT ${key} AS k, ${rowHash(shared, 't.')} AS h FROM read_parquet(${literal(path.join(previous.dir, file.path))}) t)
     SELECT coalesce(n.k, o.k) AS k, CASE WHEN o.k IS NULL THEN 'added' WHEN n.k IS NULL THEN 'removed' ELSE 'changed' END AS kind
     FROM n FULL OUTER JOIN o ON n.k = o.k WHERE o.k IS NULL OR n.k IS NULL OR n.h <> o.h`;
   const countsOf = (from: string) => `SELECT count(*) FILTER (WHERE kind = 'added') AS added, count(*) FILTER (WHERE kind = 'removed') AS removed,

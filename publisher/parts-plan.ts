@@ -12,7 +12,7 @@
 //   are written again.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
-import { ident, literal } from '../rules/sql.ts';
+import { ident, literal, rowHash } from '../rules/sql.ts';
 import type { ColumnManifest, FileManifest, FilePart } from './manifest.ts';
 
 export interface PlanInput {
@@ -48,7 +48,7 @@ export const partsSignature = (columns: readonly ColumnManifest[]): string =>
   `parts-v1:${createHash('sha256').update(JSON.stringify(columns.map((c) => [c.name, c.type]))).digest('hex').slice(0, 16)}`;
 
 /** DuckDB's 64-bit hash of a Parquet row's published values (`s`). */
-const rowHashSql = (columns: readonly ColumnManifest[]): string => `hash(${columns.map((c) => `s.${ident(c.name)}`).join(', ')})`;
+const rowHashSql = (columns: readonly ColumnManifest[]): string => rowHash(columns.map((c) => c.name), 's.');
 
 const fingerprintSql = `CAST(count(*) AS VARCHAR) || ':' || CAST(sum(h) AS VARCHAR) || ':' || CAST(min(rn) = 0 AS INTEGER)`;
 

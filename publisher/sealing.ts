@@ -72,7 +72,10 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
   // The sealed keys this release holds (its key column only), as removals for the part planner.
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${SEALED_ROWS} AS SELECT ${key} AS k, 'removed' AS kind FROM ${source} WHERE ${key} IN (SELECT k FROM ${ident(keysTable)})`);
   const removed = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${SEALED_ROWS}`)).getRowObjects()[0].n);
-  if (removed === 0) return 0;
+  if (removed === 0) {
+    await conn.run(`DROP TABLE ${SEALED_ROWS}`);
+    return 0;
+  }
   const datasetDir = path.join(dir, 'datasets', d.id);
   const work = path.join(datasetDir, `.sealing-${process.pid}`);
   await mkdir(work, { recursive: true });

@@ -15,6 +15,11 @@ export function literal(value: string | number | boolean | null): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/** DuckDB's 64-bit hash of a row's values in these columns (typed, NULL-aware), each read as `qualifier` + name. */
+export function rowHash(columns: readonly string[], qualifier = ''): string {
+  return `hash(${columns.map((c) => `${qualifier}${ident(c)}`).join(', ')})`;
+}
+
 export function literalList(values: readonly (string | number)[]): string {
   return values.map((v) => literal(v)).join(', ');
 }

@@ -9,6 +9,7 @@
 
 import { open, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { rowHash } from '../../rules/sql.ts';
 import type { TableSpec } from '../contract.ts';
 import type { HeaderMapping } from './csv-header.ts';
 import { ident, rawRecordSql, readCsvSql, rowReasonSql, sqlString } from './csv-sql.ts';
@@ -55,7 +56,7 @@ export function fileRowsSql(spec: TableSpec, file: StageFile, codes: Record<stri
 }
 
 /** A record's identity within its file's batch: a 64-bit hash of its mapped values (same SQL in both passes). */
-export const rowHashSql = (spec: TableSpec): string => `hash(${spec.fields.map((f) => ident(f.name)).join(', ')})`;
+export const rowHashSql = (spec: TableSpec): string => rowHash(spec.fields.map((f) => f.name));
 
 /** The check row of every record of `rows` (a fileRowsSql): batch, identity, key, updated_at, failure reason. */
 function checkRowsSql(spec: TableSpec, rows: string): string {

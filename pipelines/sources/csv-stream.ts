@@ -92,7 +92,6 @@ export async function prepareStreamed(conn: DuckDBConnection, raw: CsvRaw): Prom
     ...raw,
     bad: `_stage_bad_${t}`,
     winners,
-    temps: [raw.checked],
     quarantineRows: rejectsOnly,
     insertKept: insertStreamed(raw),
     rawRows,

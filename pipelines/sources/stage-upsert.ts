@@ -43,8 +43,6 @@ export interface Prepared extends RawTables {
   winners: string;
   /** Default: the raw rows by rowid. */
   insertKept?: InsertKept;
-  /** More temp tables to drop with the others. */
-  temps?: string[];
   quarantineRows: QuarantineRowsSql;
   rawRows: number;
   structural: number;
@@ -140,5 +138,5 @@ export async function applyPrepared(conn: DuckDBConnection, p: Prepared, loadedA
 }
 
 export async function dropPrepared(conn: DuckDBConnection, p: RawTables & Partial<Prepared>): Promise<void> {
-  await dropTemp(conn, p.raw, p.rejects, ...(p.bad ? [p.bad] : []), ...(p.winners ? [p.winners] : []), ...(p.temps ?? []));
+  await dropTemp(conn, p.raw, p.rejects, ...(p.bad ? [p.bad] : []), ...(p.winners ? [p.winners] : []));
 }
