@@ -30,8 +30,8 @@ export const Config = z.object({
   stagingMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/).default('4GB'),
   /** Bulk CSV/JSON of datasets with more than `above` rows are stored as parts of `rows` rows, and a
    *  run rewrites only the parts whose rows changed (publisher/parts.ts). */
-  bulkParts: z.object({ above: z.number().int().min(0).default(1_000_000), rows: z.number().int().min(10).default(2_000) })
-    .default({ above: 1_000_000, rows: 2_000 }),
+  bulkParts: z.object({ above: z.number().int().min(0).default(1_000_000), rows: z.number().int().min(10).default(500) })
+    .default({ above: 1_000_000, rows: 500 }),
   /** Releases kept on disk. */
   keepReleases: z.number().int().min(1).default(5),
   /** Demo records generated when the source folder is empty. */

@@ -21,8 +21,11 @@ export interface ExportStep {
   sql: string;
 }
 
-/** How every Parquet file of a release is written. */
-export const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880';
+/**
+ * How every Parquet file of a release is written. zstd at level 1: on the 11 M calls, a file as
+ * small as at the default level (264 MB), written in 4.3 s instead of 5.2 s.
+ */
+export const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880';
 
 /** The COPY statements for a dataset's bulk files, in the order they must run (Parquet first). */
 export function exportSteps(table: string, columns: readonly ColumnManifest[], rowKey: string, datasetDir: string, opts: { presorted?: boolean } = {}): ExportStep[] {

@@ -52,8 +52,17 @@ const rowHashSql = (columns: readonly ColumnManifest[]): string => rowHash(colum
 
 const fingerprintSql = `CAST(count(*) AS VARCHAR) || ':' || CAST(sum(h) AS VARCHAR) || ':' || CAST(min(rn) = 0 AS INTEGER)`;
 
-/** What to copy: every Parquet row (`s`) on a fresh cut, else the rows in TEMP table __part_rows(rn, piece). */
-export const rowsFrom = (src: string, fresh: boolean): string => (fresh ? `${src} s` : `${src} s JOIN __part_rows p ON s.file_row_number = p.rn`);
+/**
+ * What to copy: every Parquet row (`s`) on a fresh cut, else the rows to write, read once from the
+ * file into TEMP table __part_sel (selectRows) in file order, each with its `piece`.
+ */
+export const rowsFrom = (src: string, fresh: boolean): string => (fresh ? `${src} s` : '__part_sel s');
+
+/** Reads the rows listed in __part_rows(rn, piece) out of the file once, for the check, the fingerprints and both formats. */
+async function selectRows(conn: DuckDBConnection, src: string): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TEMP TABLE __part_sel AS
+    SELECT s.*, p.piece FROM ${src} s JOIN __part_rows p ON s.file_row_number = p.rn ORDER BY s.file_row_number`);
+}
 
 /** Newlines inside the CSV cells of a row: DuckDB's CSV writer writes them as they are, in quotes. */
 function cellNewlinesSql(columns: readonly ColumnManifest[]): string {
@@ -126,15 +135,16 @@ async function planFromChanges(i: PlanInput, src: string, prev: readonly FilePar
   await conn.run(`CREATE OR REPLACE TEMP TABLE __part_rows AS
     SELECT rn, CAST(seg AS BIGINT) * ${SEG_STRIDE} + CASE WHEN n > ${2 * layout.rows} THEN (rn - start) // ${layout.rows} ELSE 0 END AS piece
     FROM (SELECT seg, start, n, unnest(range(start, start + n)) AS rn FROM __part_ranges)`);
+  await selectRows(conn, src);
   // Every range to write must hold exactly the keys of its previous range: no key below its first
   // key (range 0 takes anything below), none at or past the next range's first key.
   const [check] = await read(conn, `SELECT count(*) AS bad FROM (
-      SELECT p.piece // ${SEG_STRIDE} AS seg, min(s.${ident(i.rowKey)}) AS lo, max(s.${ident(i.rowKey)}) AS hi
+      SELECT s.piece // ${SEG_STRIDE} AS seg, min(s.${ident(i.rowKey)}) AS lo, max(s.${ident(i.rowKey)}) AS hi
       FROM ${rowsFrom(src, false)} GROUP BY ALL) x
     JOIN __part_bounds b ON b.seg = x.seg LEFT JOIN __part_bounds nxt ON nxt.seg = x.seg + 1
     WHERE (x.seg > 0 AND x.lo < b.lo) OR x.hi >= nxt.lo`);
   if (Number(check.bad) > 0) return null;
-  return { pieces: await piecesOf(i, src, false, 'p.piece'), keep, fresh: false, how: 'changes' };
+  return { pieces: await piecesOf(i, src, false, 's.piece'), keep, fresh: false, how: 'changes' };
 }
 
 /** Ranges to write again from the fingerprints of every row (an ASOF join over the whole file). */
@@ -157,7 +167,8 @@ async function planFromFingerprints(i: PlanInput, src: string, prev: readonly Fi
       THEN (row_number() OVER (PARTITION BY seg ORDER BY rn) - 1) // ${layout.rows} ELSE 0 END AS piece
     FROM __part_seg WHERE seg IN (${[-1, ...changed.map((c) => c.seg)].join(', ')})`);
   await conn.run('DROP TABLE IF EXISTS __part_seg');
-  return { pieces: await piecesOf(i, src, false, 'p.piece'), keep, fresh: false, how: 'fingerprints' };
+  await selectRows(conn, src);
+  return { pieces: await piecesOf(i, src, false, 's.piece'), keep, fresh: false, how: 'fingerprints' };
 }
 
 /**
@@ -176,4 +187,4 @@ export async function planPieces(i: PlanInput, src: string): Promise<Plan> {
   return fromChanges ?? planFromFingerprints(i, src, prev);
 }
 
-export const dropPlanTables = 'DROP TABLE IF EXISTS __part_rows; DROP TABLE IF EXISTS __part_seg; DROP TABLE IF EXISTS __part_bounds; DROP TABLE IF EXISTS __part_ranges';
+export const dropPlanTables = 'DROP TABLE IF EXISTS __part_sel; DROP TABLE IF EXISTS __part_rows; DROP TABLE IF EXISTS __part_seg; DROP TABLE IF EXISTS __part_bounds; DROP TABLE IF EXISTS __part_ranges';

@@ -1,7 +1,7 @@
 // Writes a release: every file into a temporary directory, then one rename makes it whole, and
 // one symlink rename makes it current. A crash at any point leaves the previous release serving.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { link, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChartDef } from '../datasets/schema.ts';
 import { ident, literal } from '../rules/sql.ts';
@@ -12,7 +12,7 @@ import { buildDataPackage, DATAPACKAGE_FILE } from './datapackage.ts';
 import { buildDcatCatalog } from './dcat.ts';
 import { exportDataset } from './export.ts';
 import { DEFAULT_PART_LAYOUT, type PartLayout } from './parts.ts';
-import { fsyncPath } from './files.ts';
+import { fsyncPath, linkAll } from './files.ts';
 import { ScanBlockedError, scanRelease, type PseudonymColumn, type ScanResult } from './scan.ts';
 import {
   CURRENT_LINK, MANIFEST_FILE, RELEASES_DIR,
@@ -131,14 +131,13 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
 async function carryOver(previous: OpenRelease, id: string, tmp: string): Promise<void> {
   const from = path.join(previous.dir, 'datasets', id);
   const to = path.join(tmp, 'datasets', id);
+  const pairs: [string, string][] = [];
   for (const entry of await readdir(from, { recursive: true, withFileTypes: true })) {
     const rel = path.relative(from, path.join(entry.parentPath, entry.name));
     if (entry.isDirectory()) await mkdir(path.join(to, rel), { recursive: true });
-    else {
-      await mkdir(path.dirname(path.join(to, rel)), { recursive: true });
-      await link(path.join(from, rel), path.join(to, rel));
-    }
+    else pairs.push([path.join(from, rel), path.join(to, rel)]);
   }
+  await linkAll(pairs);
 }
 
 /** Removes temporary directories left by a run that died. */
