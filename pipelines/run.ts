@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadDatasets, type LoadedDataset } from '../datasets/load.ts';
 import { cleanTemporary, writeRelease } from '../publisher/release-writer.ts';
 import { sealRetainedReleases } from '../publisher/sealing.ts';
-import { openCurrentRelease } from '../publisher/release-reader.ts';
+import { openCurrentRelease, type OpenRelease } from '../publisher/release-reader.ts';
 import type { RunReport } from '../publisher/manifest.ts';
 import { loadCatalog, type Catalog } from '../rules/catalog.ts';
 import { compileDataset, type CompiledDataset } from '../rules/compile.ts';
@@ -22,7 +22,8 @@ import { buildScanTerms, SCAN_TERMS_TABLE } from './scan-terms.ts';
 import { pseudonymColumns } from './pseudonym-columns.ts';
 import { catalogSnapshot } from '../rules/snapshot.ts';
 import { acquireRunLock } from './lock.ts';
-import { shapeDataset } from './shape.ts';
+import { markPublished, type PublishedBase } from './pub-state.ts';
+import { shapeDataset, type Shaped } from './shape.ts';
 import { checkRuleChanges } from './rule-changes.ts';
 import { loadCsvDrop, type TableLoadReport } from './sources/csv-drop.ts';
 import { loadPostgres, postgresConnectionFromEnv } from './sources/postgres.ts';
@@ -109,6 +110,14 @@ async function stageSource(conn: DuckDBConnection, o: RunOptions, tables: TableN
   return loadCsvDrop(conn, { ...common, sourceDir: config.sourceDir, timezone: config.agency.timezone });
 }
 
+/** What a patch of a dataset starts from: its Parquet file in the release now serving. */
+function publishedBase(serving: OpenRelease | null, datasetId: string): PublishedBase | null {
+  const d = serving?.manifest.datasets.find((x) => x.id === datasetId);
+  const parquet = d?.files.find((f) => f.format === 'parquet');
+  if (!serving || !d || !parquet) return null;
+  return { releaseId: serving.manifest.releaseId, parquet: path.join(serving.dir, parquet.path), columns: d.columns };
+}
+
 function disabledI7(o: RunOptions): boolean {
   return Boolean(o.disabledRules?.includes('I7'));
 }
@@ -144,15 +153,27 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const fullLoad = Boolean(o.full) || staging.full;
     const loads = await stageSource(staging.conn, o, tables, fullLoad);
 
-    // 4. Apply the rules: one published table per dataset, with its counts.
+    // 4. Apply the rules: one published table per dataset, with its counts. A dataset whose state
+    //    matches the release now serving is patched: only what changed is published again.
     const reports: Record<string, RunReport> = {};
     const sorted = new Set<string>();
+    const patched = new Map<string, NonNullable<Shaped['patched']>>();
+    const serving = await openCurrentRelease(config.dataDir);
+    const patchDir = path.join(config.dataDir, 'staging', 'patch');
+    await rm(patchDir, { recursive: true, force: true });
+    await mkdir(patchDir, { recursive: true });
     for (const [i, c] of compiled.entries()) {
-      progress(`apply rules ${selected[i].def.slug}`, i, compiled.length);
-      const { report: r, reshaped, sorted: inKeyOrder } = await shapeDataset(staging.conn, c, loads[selected[i].def.source], { full: fullLoad, rowKey: selected[i].def.rowKey });
-      if (inKeyOrder) sorted.add(c.datasetId);
+      const { def } = selected[i];
+      progress(`apply rules ${def.slug}`, i, compiled.length);
+      const shaped = await shapeDataset(staging.conn, c, loads[def.source], {
+        full: fullLoad, rowKey: def.rowKey, patch: { base: publishedBase(serving, def.id), file: path.join(patchDir, `${def.id}.parquet`) },
+      });
+      const r = shaped.report;
+      if (shaped.sorted) sorted.add(c.datasetId);
+      if (shaped.patched) patched.set(c.datasetId, shaped.patched);
       reports[c.datasetId] = r;
-      log.info(`${selected[i].def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published (${reshaped} shaped this run)`);
+      log.info(`${def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published (${shaped.reshaped} shaped this run)`);
+      if (shaped.patched) log.info(`${def.slug}: ${shaped.patched.republished} row(s) published again, the rest kept from release ${serving!.manifest.releaseId}`);
     }
 
     // The case status lookup (I7), for datasets that offer one.
@@ -185,6 +206,8 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
         timeColumn: def.timeColumn,
         table: compiled[i].table,
         sorted: sorted.has(def.id),
+        parquet: patched.get(def.id)?.parquet,
+        candidates: patched.get(def.id)?.candidates,
         columns: compiled[i].columns.map((c) => ({ ...c, example: null })),
         rulesApplied: compiled[i].rulesApplied,
         report: reports[def.id],
@@ -194,6 +217,8 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       })),
     });
     log.info(`release ${out.releaseId} published`);
+    await markPublished(staging.conn, [...sorted], out.releaseId);
+    await rm(patchDir, { recursive: true, force: true });
 
     // 6. Sealed records vanish from every retained release too (X6).
     const sealed = [];

@@ -7,12 +7,15 @@
 // reshapes everything on a full run, or when the compiled rules, definition or key differ from
 // the ones the table was shaped with (fingerprint). The published table is the shaped rows not
 // withheld, with windows (block points: one new row can move its block's point) evaluated over
-// them (rules/lift.ts).
+// them (rules/lift.ts). A dataset without post-processing is instead patched when it can be: only
+// the rows reshaped or whose window value moved are published again, merged with the release now
+// serving into a new Parquet file that the published table becomes a view of (pipelines/pub-state.ts).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RunReport } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
 import { ident, literal } from '../rules/sql.ts';
 import type { TableLoadReport } from './sources/csv-drop.ts';
+import { canPatch, patchPublished, saveState, stateCountsSql, type PublishedBase } from './pub-state.ts';
 import { tableExists } from './sources/stage.ts';
 
 const STATE_DDL = `CREATE TABLE IF NOT EXISTS _shaped_state (dataset_id VARCHAR PRIMARY KEY, fingerprint VARCHAR, through TIMESTAMPTZ)`;
@@ -37,8 +40,14 @@ async function reusableThrough(conn: DuckDBConnection, compiled: CompiledDataset
   return state && state.fingerprint === compiled.fingerprint && state.through ? state.through : null;
 }
 
-/** Brings shaped_<dataset> up to date with staging; returns how many rows were (re)shaped. */
-export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDataset, full: boolean): Promise<number> {
+/** TEMP table (__src_key) of the rows an incremental shaping reshaped. */
+export const DELTA_KEYS = '_shape_delta_keys';
+
+/**
+ * Brings shaped_<dataset> up to date with staging; returns how many rows were (re)shaped, and
+ * whether in place (then DELTA_KEYS lists them) or rebuilt.
+ */
+export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDataset, full: boolean): Promise<{ reshaped: number; incremental: boolean }> {
   await conn.run(STATE_DDL);
   const shaped = ident(shapedTable(compiled.datasetId));
   const stg = ident(compiled.sourceTable);
@@ -58,12 +67,13 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
       await conn.run(`DELETE FROM ${shaped} WHERE __src_key IN (SELECT __src_key FROM _shape_delta)`);
       await conn.run(`INSERT INTO ${shaped} SELECT * FROM _shape_delta`);
       reshaped = Number((await count(conn, 'SELECT count(*) AS n FROM _shape_delta')).n);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${DELTA_KEYS} AS SELECT __src_key FROM _shape_delta`);
       await conn.run('DROP TABLE _shape_delta');
     }
     await conn.run(`INSERT OR REPLACE INTO _shaped_state VALUES (${literal(compiled.datasetId)}, ${literal(compiled.fingerprint)},
       ${now === null ? 'NULL' : `CAST(${literal(now)} AS TIMESTAMPTZ)`})`);
     await conn.run('COMMIT');
-    return reshaped;
+    return { reshaped, incremental: through !== null };
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => {});
     throw err;
@@ -79,10 +89,9 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
  */
 async function publishShaped(conn: DuckDBConnection, compiled: CompiledDataset, rowKey: string): Promise<boolean> {
   const table = ident(compiled.table);
-  // Earlier versions kept it in the staging file, where it would be written to disk every run.
-  if (await tableExists(conn, compiled.table)) await conn.run(`DROP TABLE main.${table}`);
-  const select = compiled.publishSql(shapedTable(compiled.datasetId));
   const sorted = compiled.post.length === 0;
+  // A dataset without post-processing keeps its state, to patch its next release (pipelines/pub-state.ts).
+  const select = compiled.publishSql(shapedTable(compiled.datasetId), { state: sorted });
   // A table, not a view: windows are evaluated once, and post-processing (X8) updates it in place.
   // Temporary: it lives for this run only (the next run makes it again from shaped_<dataset>).
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sorted ? `SELECT * FROM (${select}) ORDER BY ${ident(rowKey)}` : select}`);
@@ -102,16 +111,45 @@ export async function applyPost(conn: DuckDBConnection, compiled: CompiledDatase
   return result;
 }
 
+export interface ShapeOptions {
+  full: boolean;
+  rowKey: string;
+  /** The release now serving and where to write a patched Parquet file (pipelines/pub-state.ts); without it, the full path. */
+  patch?: { base: PublishedBase | null; file: string };
+}
+
+export interface Shaped {
+  report: RunReport;
+  /** Rows run through the rules. */
+  reshaped: number;
+  /** The published table (or view) is in row-key order. */
+  sorted: boolean;
+  /** When patched: the new Parquet file, the TEMP table of row keys that may have changed, and the rows republished. */
+  patched: { parquet: string; candidates: string; republished: number } | null;
+}
+
 /** Shapes and publishes a dataset in staging; `reshaped` counts the rows run through the rules. */
-export async function shapeDataset(
-  conn: DuckDBConnection, compiled: CompiledDataset, load: TableLoadReport, opts: { full: boolean; rowKey: string },
-): Promise<{ report: RunReport; reshaped: number; sorted: boolean }> {
-  const reshaped = await updateShaped(conn, compiled, opts.full);
-  const sorted = await publishShaped(conn, compiled, opts.rowKey);
+export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDataset, load: TableLoadReport, opts: ShapeOptions): Promise<Shaped> {
+  const { reshaped, incremental } = await updateShaped(conn, compiled, opts.full);
+  // Earlier versions kept the published table in the staging file, where it would be written to disk every run.
+  if (await tableExists(conn, compiled.table)) await conn.run(`DROP TABLE main.${ident(compiled.table)}`);
+  let patched: Shaped['patched'] = null;
+  let sorted: boolean;
+  const p = opts.patch;
+  if (p && compiled.post.length === 0 && incremental && (await canPatch(conn, compiled, p.base))) {
+    const done = await patchPublished(conn, compiled, shapedTable(compiled.datasetId), opts.rowKey, p.base!, DELTA_KEYS, p.file);
+    patched = { parquet: p.file, ...done };
+    sorted = true;
+  } else {
+    sorted = await publishShaped(conn, compiled, opts.rowKey);
+    if (sorted) await saveState(conn, compiled, compiled.table, opts.rowKey);
+  }
+  await conn.run(`DROP TABLE IF EXISTS ${DELTA_KEYS}`);
   const kAnonymity = await applyPost(conn, compiled);
   const rules = [...new Set(compiled.touchedColumns.map((t) => t.rule))];
   const sums = rules.map((r) => `coalesce(sum(CAST(${ident(`__touched_${r}`)} AS INTEGER)), 0) AS ${ident(r)}`);
-  const [touchedRow] = (await conn.runAndReadAll(`SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(compiled.table)}`)).getRowObjects();
+  const countsSql = patched ? stateCountsSql(compiled) : `SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(compiled.table)}`;
+  const [touchedRow] = (await conn.runAndReadAll(countsSql)).getRowObjects();
   const byRule = (await conn.runAndReadAll(
     `SELECT __withheld AS rule, count(*) AS n FROM ${ident(shapedTable(compiled.datasetId))} WHERE __withheld IS NOT NULL GROUP BY ALL`,
   )).getRowObjects();
@@ -129,5 +167,5 @@ export async function shapeDataset(
     unknownColumns: load.unknownColumns,
     kAnonymity,
   };
-  return { report, reshaped, sorted };
+  return { report, reshaped, sorted, patched };
 }

@@ -24,6 +24,8 @@ export async function datasetChanges(
   previous: { dir: string; dataset: DatasetManifest } | null,
   /** TEMP table to fill with the differing keys: (k, kind 'added' | 'changed' | 'removed'). */
   keysTable?: string,
+  /** TEMP table (k) of the only keys whose rows may differ (pipelines/pub-state.ts knows them); else every row is compared. */
+  candidates?: string | null,
 ): Promise<DatasetChanges & { keys: string | null }> {
   const now = columns.map((c) => c.name);
   if (!previous) {
@@ -37,8 +39,9 @@ export async function datasetChanges(
   const key = ident(rowKey);
   const columnsChanged = { columnsAdded: now.filter((c) => !before.includes(c)), columnsRemoved: before.filter((c) => !now.includes(c)) };
   if (!file || !shared.includes(rowKey)) return { added: 0, removed: 0, changed: 0, ...columnsChanged, keys: null };
-  const differing = `WITH n AS (SELECT ${key} AS k, ${rowHash(shared, 't.')} AS h FROM ${ident(table)} t),
-      o AS (SELECT ${key} AS k, ${rowHash(shared, 't.')} AS h FROM read_parquet(${literal(path.join(previous.dir, file.path))}) t)
+  const only = candidates ? ` WHERE t.${key} IN (SELECT k FROM ${ident(candidates)})` : '';
+  const differing = `WITH n AS (SELECT ${key} AS k, ${rowHash(shared, 't.')} AS h FROM ${ident(table)} t${only}),
+      o AS (SELECT ${key} AS k, ${rowHash(shared, 't.')} AS h FROM read_parquet(${literal(path.join(previous.dir, file.path))}) t${only})
     SELECT coalesce(n.k, o.k) AS k, CASE WHEN o.k IS NULL THEN 'added' WHEN n.k IS NULL THEN 'removed' ELSE 'changed' END AS kind
     FROM n FULL OUTER JOIN o ON n.k = o.k WHERE o.k IS NULL OR n.k IS NULL OR n.h <> o.h`;
   const countsOf = (from: string) => `SELECT count(*) FILTER (WHERE kind = 'added') AS added, count(*) FILTER (WHERE kind = 'removed') AS removed,

@@ -6,6 +6,7 @@
 // while DuckDB writes the next one. A large dataset's CSV and JSON are written in parts instead
 // (publisher/parts.ts), reusing the previous release's unchanged parts.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { link } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
 import { csvCell, jsonCell } from './cells.ts';
@@ -62,6 +63,8 @@ export interface PartsOptions {
   changes?: string | null;
   /** The table's rows are already in row-key order. */
   sorted?: boolean;
+  /** The Parquet file, already written in this layout (PARQUET_OPTIONS, key order): hard-linked instead of copied. */
+  parquet?: string;
 }
 
 export async function exportDataset(
@@ -78,7 +81,8 @@ export async function exportDataset(
   try {
     for (const step of exportSteps(table, columns, rowKey, datasetDir, { presorted: parts?.sorted })) {
       if (inParts && step.format !== 'parquet') continue;
-      await conn.run(step.sql);
+      if (step.format === 'parquet' && parts?.parquet) await link(parts.parquet, step.file);
+      else await conn.run(step.sql);
       pending.push(Promise.all([fileSize(step.file), sha256File(step.file)]).then(([bytes, sha256]) => ({
         format: step.format, path: path.relative(releaseDir, step.file), bytes, sha256,
       })));

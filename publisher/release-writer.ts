@@ -27,6 +27,10 @@ export interface DatasetToPublish {
   table: string;
   /** The table's rows are already in row-key order (written to Parquet without sorting). */
   sorted?: boolean;
+  /** The dataset's Parquet file, already written (rows in key order, the published columns): linked in, not copied. */
+  parquet?: string;
+  /** TEMP table (k) of the only row keys whose rows may differ from the release now serving (the changelog compares just those). */
+  candidates?: string;
   columns: ColumnManifest[];
   rulesApplied: string[];
   report: RunReport;
@@ -87,7 +91,7 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
   const rowCount = Number((await o.conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(d.table)}`)).getRowObjects()[0].n);
   const before = o.previous?.manifest.datasets.find((p) => p.id === d.meta.id);
   // The changelog first: the keys it finds changed tell the part writer which parts to write.
-  const { keys, ...changes } = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null, CHANGED_KEYS);
+  const { keys, ...changes } = await datasetChanges(o.conn, d.table, d.columns, d.meta.rowKey, before ? { dir: o.previous!.dir, dataset: before } : null, CHANGED_KEYS, d.candidates);
   const files = await exportDataset(o.conn, d.table, d.columns, d.meta.rowKey, tmp, dir, {
     layout: o.parts ?? DEFAULT_PART_LAYOUT,
     rows: rowCount,
@@ -95,6 +99,7 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     previous: before ? { dir: o.previous!.dir, files: before.files } : null,
     changes: keys,
     sorted: d.sorted,
+    parquet: d.parquet,
   }).finally(() => o.conn.run(`DROP TABLE IF EXISTS ${CHANGED_KEYS}`));
   const types = new Map(d.columns.map((c) => [c.name, c.type]));
   const charts: ChartManifest[] = [];

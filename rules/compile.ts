@@ -50,8 +50,22 @@ export interface CompiledDataset {
    * `__withheld` (the first row rule that withholds the row, NULL when published).
    */
   shapeRowsSql(where: string): string;
-  /** Stage two: SELECT of the published columns and `__touched_<RULE>` flags over that table; the same rows as shapeSql. */
-  publishSql(shapedTable: string): string;
+  /**
+   * Stage two: SELECT of the published columns and `__touched_<RULE>` flags over that table; the
+   * same rows as shapeSql. With `state`, also `__src_key` and the window values (`windowColumns`),
+   * which pipelines/pub-state.ts keeps to republish only what a run changed.
+   */
+  publishSql(shapedTable: string, opts?: { state?: boolean }): string;
+  /** The window values' column names (`__wv_<column>`), one per windowed column. */
+  windowColumns: string[];
+  /** SELECT `__src_key` and every window value over the published rows of the shaped table, or null without windows. */
+  windowValuesSql(shapedTable: string): string | null;
+  /**
+   * publishSql (with state columns) of the published rows matching `where` (SQL over the shaped
+   * row `s.`), the window values read from `windowsTable` (windowValuesSql's rows) instead of
+   * computed over the rows selected.
+   */
+  publishWithWindowsSql(shapedTable: string, windowsTable: string | null, where: string): string;
   /** The staging table's primary key (`__src_key` of shapeRowsSql). */
   sourceKey: string;
   /**
@@ -228,9 +242,20 @@ FROM src`;
 SELECT ${[`${ident(source.primaryKey)} AS __src_key`, ...rowSelects, ...storedSelects, ...liftedFlags.rowSelects, `CAST(${keeps.length ? withheldCase : 'NULL'} AS VARCHAR) AS __withheld`].join(',\n  ')}
 FROM base`;
   const windows = lifted.map((l) => l.windowSelect()).filter((w): w is string => w !== null);
-  const publishSql = (shaped: string): string =>
-    `SELECT ${[...lifted.map((l) => l.publishSelect()), ...liftedFlags.publishSelects].join(',\n  ')}
+  const windowColumns = lifted.map((l) => l.windowName()).filter((w): w is string => w !== null);
+  const publishSelects = (state: boolean) => [...lifted.map((l) => l.publishSelect()), ...liftedFlags.publishSelects,
+    ...(state ? ['__src_key', ...windowColumns.map((w) => ident(w))] : [])].join(',\n  ');
+  const publishSql = (shaped: string, o: { state?: boolean } = {}): string =>
+    `SELECT ${publishSelects(o.state ?? false)}
 FROM (SELECT *${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL)`;
+  const windowValuesSql = (shaped: string): string | null => (windows.length === 0 ? null
+    : `SELECT __src_key${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL`);
+  const publishWithWindowsSql = (shaped: string, windowsTable: string | null, where: string): string => {
+    const join = windowsTable && windowColumns.length ? ` JOIN ${ident(windowsTable)} w ON w.__src_key = s.__src_key` : '';
+    const values = join ? windowColumns.map((w) => `, w.${ident(w)}`).join('') : '';
+    return `SELECT ${publishSelects(true)}
+FROM (SELECT s.*${values} FROM ${ident(shaped)} s${join} WHERE s.__withheld IS NULL AND (${where}))`;
+  };
   const sealedFieldSql = (field: string): string | null =>
     seals.length ? `WITH base AS (${base}) SELECT DISTINCT ${ident(field)} AS raw FROM base WHERE NOT (${seals.map((k) => `(${k.sql})`).join(' AND ')})` : null;
   return {
@@ -243,6 +268,9 @@ FROM (SELECT *${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHE
     withheldSql,
     shapeRowsSql,
     publishSql,
+    windowColumns,
+    windowValuesSql,
+    publishWithWindowsSql,
     sourceKey: source.primaryKey,
     fingerprint: createHash('sha256').update(`shape v1\n${shapeRowsSql('TRUE')}\n${publishSql('shaped')}`.replaceAll(opts.nowIso, '<now>')).digest('hex'),
     columns: def.columns.map((c) => ({ name: c.name, title: c.title, type: c.type, description: c.description, rules: c.rules })),

@@ -60,6 +60,11 @@ export class LiftedColumn {
     return name;
   }
 
+  /** The stage-two column holding the window's value (`__wv_<column>`), or null without a window. */
+  windowName(): string | null {
+    return this.window === null ? null : `__wv_${this.column}`;
+  }
+
   /** Stage two, inner select: the window's value, once per row. */
   windowSelect(): string | null {
     return this.window === null ? null : `${this.window} AS ${ident(`__wv_${this.column}`)}`;

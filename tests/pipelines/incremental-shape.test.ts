@@ -78,6 +78,9 @@ describe('incremental shaping', () => {
     await sourceWith(src, 2);
     const second = await runOnce(src, data, {}, config);
     const shaped = shapedCounts(messages(second.log));
+    // Calls (no post-processing, X8) patched the first release instead of publishing every row again.
+    const patched = messages(second.log).filter((l) => / row\(s\) published again, the rest kept from release /.test(l));
+    expect(patched.map((l) => l.split(':')[0])).toEqual(['calls-for-service']);
 
     // The reference: one full run over both batches at the second run's clock.
     const fullData = path.join(root, 'full');
@@ -102,6 +105,36 @@ describe('incremental shaping', () => {
       expect(shaped[slug], slug).toBeGreaterThan(0);
       expect(shaped[slug], `${slug}: reshaped ${shaped[slug]} of ${total[slug]}`).toBeLessThan(total[slug] / 2);
     }
+  });
+
+  it('publishes again the rows of a block whose point moved (C3), as a full run does', async () => {
+    const root = await tempDir('incr-block');
+    const src = await sourceWith(path.join(root, 'src'), 1);
+    const data = path.join(root, 'data');
+    await runOnce(src, data);
+    // A second batch: 30 new calls at the busiest address, 0.01° north-east of it, which moves its
+    // block's mean by more than one 0.002° grid cell, and so the point of every call on the block.
+    const first = path.join(src, batches[0], 'cad_events.csv');
+    await mkdir(path.join(src, batches[1]), { recursive: true });
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    await conn.run(`CREATE TABLE c AS SELECT * FROM read_csv('${first}', all_varchar = true)`);
+    const [busiest] = (await conn.runAndReadAll(`SELECT address, count(*) AS n FROM c GROUP BY address ORDER BY n DESC, address LIMIT 1`)).getRowObjects();
+    await conn.run(`COPY (SELECT c.* REPLACE (c.event_id || '-B' || i AS event_id, CAST(CAST(c.latitude AS DOUBLE) + 0.01 AS VARCHAR) AS latitude,
+        CAST(CAST(c.longitude AS DOUBLE) + 0.01 AS VARCHAR) AS longitude, '2026-11-13T00:00:00Z' AS updated_at)
+      FROM (SELECT * FROM c WHERE address = '${String(busiest.address)}' AND record_status = (SELECT mode(record_status) FROM c) LIMIT 1) c, range(30) r(i))
+      TO '${path.join(src, batches[1], 'cad_events.csv')}' (HEADER true)`);
+    conn.closeSync();
+    const second = messages((await runOnce(src, data)).log);
+    const again = Number(/^calls-for-service: (\d+) row\(s\) published again/m.exec(second.join('\n'))?.[1]);
+    // Shaped: the 30 new calls and the few withheld ones (reshaped every run, in case they publish now).
+    const shaped = shapedCounts(second)['calls-for-service'];
+    expect(shaped).toBeGreaterThanOrEqual(30);
+    expect(shaped).toBeLessThan(40);
+    expect(again, 'the new calls and the calls already on the block').toBeGreaterThanOrEqual(shaped + Number(busiest.n) - 5);
+    expect(again).toBeLessThan(shaped + 100);
+    const fullData = path.join(root, 'full');
+    await runOnce(src, fullData, { full: true });
+    expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
   });
 
   it('reshapes everything when the rules differ from the ones the rows were shaped with', async () => {
