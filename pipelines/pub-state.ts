@@ -4,8 +4,8 @@
 // of the release now serving into the new release's file. The full path instead computes every
 // published row (windows over 11 M rows, then a sort) in a table (pipelines/shape.ts).
 //
-// State, in the staging file: _pub_<dataset> holds per published row its source key, row key,
-// window values and touched flags (for the run report's counts), and _pub_state records which
+// State, in the staging file: _pub_<dataset> holds per published row its source key, window
+// values and touched flags (for the run report's counts), and _pub_state records which
 // release that state was published in, under which compiled rules. A run patches only when that
 // release is the one now serving, its Parquet file has the same columns, the rules (fingerprint)
 // are the same and shaping was incremental; otherwise it takes the full path, which rebuilds the
@@ -26,6 +26,10 @@ export interface PublishedBase {
   columns: readonly Pick<ColumnManifest, 'name' | 'type'>[];
 }
 
+/** Changes when the state table's columns do: a state of another version is rebuilt, not patched. */
+const STATE_VERSION = 'pub-state v2';
+const stateFingerprint = (c: CompiledDataset): string => `${STATE_VERSION}:${c.fingerprint}`;
+
 const META_DDL = 'CREATE TABLE IF NOT EXISTS _pub_state (dataset_id VARCHAR PRIMARY KEY, fingerprint VARCHAR, release VARCHAR)';
 
 /** The persistent per-row state table of a dataset. */
@@ -33,18 +37,21 @@ export const stateTable = (datasetId: string): string => `_pub_${datasetId.repla
 
 const touchedColumns = (c: CompiledDataset): string[] => [...new Set(c.touchedColumns.map((t) => t.rule))].map((r) => `__touched_${r}`);
 
-/** Columns of the state table, as selected from a table with publishSql's state columns. */
-function stateSelect(c: CompiledDataset, rowKey: string): string {
-  return ['__src_key', `${ident(rowKey)} AS __k`, ...c.windowColumns.map((w) => ident(w)), ...touchedColumns(c).map((t) => ident(t))].join(', ');
+/**
+ * Columns of the state table, as selected from a table with publishSql's state columns. Not the row
+ * key: a row-local column of the shaped table, the same for a source key whatever else changes.
+ */
+function stateSelect(c: CompiledDataset): string {
+  return ['__src_key', ...c.windowColumns.map((w) => ident(w)), ...touchedColumns(c).map((t) => ident(t))].join(', ');
 }
 
 /** Saves the state of a table made by the full path (publishSql with `state`); unpublished until markPublished. */
-export async function saveState(conn: DuckDBConnection, c: CompiledDataset, table: string, rowKey: string): Promise<void> {
+export async function saveState(conn: DuckDBConnection, c: CompiledDataset, table: string): Promise<void> {
   await conn.run(META_DDL);
   await conn.run('BEGIN TRANSACTION');
   try {
-    await conn.run(`INSERT OR REPLACE INTO _pub_state VALUES (${literal(c.datasetId)}, ${literal(c.fingerprint)}, NULL)`);
-    await conn.run(`CREATE OR REPLACE TABLE ${ident(stateTable(c.datasetId))} AS SELECT ${stateSelect(c, rowKey)} FROM ${ident(table)}`);
+    await conn.run(`INSERT OR REPLACE INTO _pub_state VALUES (${literal(c.datasetId)}, ${literal(stateFingerprint(c))}, NULL)`);
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(stateTable(c.datasetId))} AS SELECT ${stateSelect(c)} FROM ${ident(table)}`);
     await conn.run('COMMIT');
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => {});
@@ -53,10 +60,10 @@ export async function saveState(conn: DuckDBConnection, c: CompiledDataset, tabl
 }
 
 /** Whether this run can patch the release now serving (see the header). */
-export async function canPatch(conn: DuckDBConnection, c: CompiledDataset, base: PublishedBase | null): Promise<boolean> {
-  if (!base || !(await tableExists(conn, '_pub_state')) || !(await tableExists(conn, stateTable(c.datasetId)))) return false;
+export async function canPatch(conn: DuckDBConnection, c: CompiledDataset, rowKey: string, base: PublishedBase | null): Promise<boolean> {
+  if (!base || c.windowColumns.includes(`__wv_${rowKey}`) || !(await tableExists(conn, '_pub_state')) || !(await tableExists(conn, stateTable(c.datasetId)))) return false;
   const [meta] = (await conn.runAndReadAll(`SELECT fingerprint, release FROM _pub_state WHERE dataset_id = ${literal(c.datasetId)}`)).getRowObjects();
-  if (!meta || meta.fingerprint !== c.fingerprint || meta.release !== base.releaseId) return false;
+  if (!meta || meta.fingerprint !== stateFingerprint(c) || meta.release !== base.releaseId) return false;
   const same = base.columns.length === c.columns.length && base.columns.every((col, i) => col.name === c.columns[i].name && col.type === c.columns[i].type);
   return same;
 }
@@ -87,10 +94,11 @@ export async function patchPublished(
     SELECT __src_key FROM ${ident(deltaKeys)}
     UNION SELECT coalesce(w.__src_key, p.__src_key) FROM _pub_w w FULL JOIN ${state} p ON w.__src_key = p.__src_key
       WHERE ${['w.__src_key IS NULL', 'p.__src_key IS NULL', ...moved].join(' OR ')}`);
-  // 3. The republished rows, and the old row keys they replace.
+  // 3. The republished rows, and the row keys they replace (a source key's row key never changes
+  //    under the same rules, so the shaped table has it even for rows reshaped this run).
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_delta AS
     ${c.publishWithWindowsSql(shaped, windowsSql ? '_pub_w' : null, 's.__src_key IN (SELECT __src_key FROM _pub_redo)')}`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_drop AS SELECT __k AS k FROM ${state} WHERE __src_key IN (SELECT __src_key FROM _pub_redo)`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_drop AS SELECT ${key} AS k FROM ${ident(shaped)} WHERE __src_key IN (SELECT __src_key FROM _pub_redo)`);
   // 4. The new file: the serving file without the dropped keys, plus the republished rows, in key order.
   const names = c.columns.map((col) => ident(col.name)).join(', ');
   await conn.run(`COPY (SELECT ${names} FROM (
@@ -103,7 +111,7 @@ export async function patchPublished(
   try {
     await conn.run(`UPDATE _pub_state SET release = NULL WHERE dataset_id = ${literal(c.datasetId)}`);
     await conn.run(`DELETE FROM ${state} WHERE __src_key IN (SELECT __src_key FROM _pub_redo)`);
-    await conn.run(`INSERT INTO ${state} SELECT ${stateSelect(c, rowKey)} FROM _pub_delta`);
+    await conn.run(`INSERT INTO ${state} SELECT ${stateSelect(c)} FROM _pub_delta`);
     await conn.run('COMMIT');
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => {});

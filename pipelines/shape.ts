@@ -136,13 +136,13 @@ export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDat
   let patched: Shaped['patched'] = null;
   let sorted: boolean;
   const p = opts.patch;
-  if (p && compiled.post.length === 0 && incremental && (await canPatch(conn, compiled, p.base))) {
+  if (p && compiled.post.length === 0 && incremental && (await canPatch(conn, compiled, opts.rowKey, p.base))) {
     const done = await patchPublished(conn, compiled, shapedTable(compiled.datasetId), opts.rowKey, p.base!, DELTA_KEYS, p.file);
     patched = { parquet: p.file, ...done };
     sorted = true;
   } else {
     sorted = await publishShaped(conn, compiled, opts.rowKey);
-    if (sorted) await saveState(conn, compiled, compiled.table, opts.rowKey);
+    if (sorted) await saveState(conn, compiled, compiled.table);
   }
   await conn.run(`DROP TABLE IF EXISTS ${DELTA_KEYS}`);
   const kAnonymity = await applyPost(conn, compiled);

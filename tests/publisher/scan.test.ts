@@ -53,6 +53,25 @@ describe('scanRelease', () => {
     }
   });
 
+  it("skips the lines of the manifest's part lists, and scans any other line inside them", async () => {
+    const release = await tempDir('scan-parts');
+    const part = (n: number, extra: Record<string, string> = {}) => ({
+      path: `datasets/x/parts/r-${n}.csv`, bytes: 10 + n, sha256: 'ab'.repeat(32), rows: 500, first: `k${n}`, fingerprint: '500:1:0', ...extra,
+    });
+    const write = (parts: object[]) => writeFile(path.join(release, 'manifest.json'),
+      JSON.stringify({ releaseId: 'r', datasets: [{ id: 'x', files: [{ format: 'csv', bytes: 1, parts }, { format: 'json', bytes: 2, parts }] }] }, null, 2));
+    const run = () => scanRelease(conn, { releaseDir: release, termsTable: 'terms', datasets: [{ id: 'x', table: 'pub', rowKey: 'id', textColumns: ['block'] }] });
+    await write([part(0), part(1)]);
+    const two = await run();
+    await write(Array.from({ length: 50 }, (_, n) => part(n)));
+    const fifty = await run();
+    expect(two.passed && fifty.passed).toBe(true);
+    expect(fifty.units, 'part lines are not scan units').toBe(two.units);
+    await write([part(0), part(1, { note: 'KYLE SANDOVAL' })]);
+    const planted = await run();
+    expect(planted.hits.map((h) => [h.artifact, h.kind])).toEqual([['manifest.json', 'source value'], ['manifest.json', 'source value']]);
+  });
+
   it('reports a bulk value by the CSV line of its first occurrence', async () => {
     await conn.run(`CREATE TABLE leaky AS SELECT * FROM (VALUES ('a1', 'THEFT'), ('a2', '1234 5TH AVE'), ('a3', '1234 5TH AVE')) t(id, block)`);
     const r = await scan([], 'leaky');
