@@ -104,7 +104,7 @@ export async function patchPublished(
   await conn.run(`COPY (SELECT ${names} FROM (
       SELECT ${names} FROM read_parquet(${literal(base.parquet)}) WHERE ${key} NOT IN (SELECT k FROM _pub_drop)
       UNION ALL SELECT ${names} FROM _pub_delta) ORDER BY ${key}) TO ${literal(outFile)} (${PARQUET_OPTIONS})`);
-  const candidates = '_pub_candidates';
+  const candidates = `_pub_candidates_${c.datasetId.replace(/-/g, '_')}`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${candidates} AS SELECT k FROM _pub_drop UNION SELECT ${key} FROM _pub_delta`);
   // 5. The state, unpublished until the release is current.
   await conn.run('BEGIN TRANSACTION');
