@@ -6,11 +6,10 @@
 // while DuckDB writes the next one. A large dataset's CSV and JSON are written in parts instead
 // (publisher/parts.ts), reusing the previous release's unchanged parts.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { link } from 'node:fs/promises';
 import path from 'node:path';
 import { ident, literal } from '../rules/sql.ts';
 import { csvCell, jsonCell } from './cells.ts';
-import { fileSize, sha256File } from './files.ts';
+import { fileSize, linkOrCopy, sha256File } from './files.ts';
 import type { ColumnManifest, FileManifest } from './manifest.ts';
 import { writeParts, type PartLayout } from './parts.ts';
 
@@ -63,7 +62,7 @@ export interface PartsOptions {
   changes?: string | null;
   /** The table's rows are already in row-key order. */
   sorted?: boolean;
-  /** The Parquet file, already written in this layout (PARQUET_OPTIONS, key order): hard-linked instead of copied. */
+  /** The Parquet file, already written in this layout (PARQUET_OPTIONS, key order): linked in (copied across filesystems), not written again. */
   parquet?: string;
 }
 
@@ -81,7 +80,8 @@ export async function exportDataset(
   try {
     for (const step of exportSteps(table, columns, rowKey, datasetDir, { presorted: parts?.sorted })) {
       if (inParts && step.format !== 'parquet') continue;
-      if (step.format === 'parquet' && parts?.parquet) await link(parts.parquet, step.file);
+      // Staging may be on another filesystem than the releases: then the file is copied.
+      if (step.format === 'parquet' && parts?.parquet) await linkOrCopy(parts.parquet, step.file);
       else await conn.run(step.sql);
       pending.push(Promise.all([fileSize(step.file), sha256File(step.file)]).then(([bytes, sha256]) => ({
         format: step.format, path: path.relative(releaseDir, step.file), bytes, sha256,

@@ -1,7 +1,7 @@
 // File helpers for releases: streaming SHA-256, sizes, durable renames and hard links in bulk.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function sha256File(file: string): Promise<string> {
@@ -38,4 +38,14 @@ export async function linkAll(pairs: readonly (readonly [string, string])[]): Pr
     }
   };
   await Promise.all(Array.from({ length: Math.min(LINKS_IN_FLIGHT, pairs.length) }, worker));
+}
+
+/** Hard-links a file, or copies it when the target is on another filesystem (EXDEV). */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(from, to);
+  }
 }
