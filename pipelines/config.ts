@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PART_LAYOUT } from '../publisher/parts.ts';
 import { readYamlFile } from '../rules/yaml-file.ts';
 
 export const Config = z.object({
@@ -30,8 +31,8 @@ export const Config = z.object({
   stagingMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/).default('4GB'),
   /** Bulk CSV/JSON of datasets with more than `above` rows are stored as parts of `rows` rows, and a
    *  run rewrites only the parts whose rows changed (publisher/parts.ts). */
-  bulkParts: z.object({ above: z.number().int().min(0).default(1_000_000), rows: z.number().int().min(10).default(500) })
-    .default({ above: 1_000_000, rows: 500 }),
+  bulkParts: z.object({ above: z.number().int().min(0).default(DEFAULT_PART_LAYOUT.above), rows: z.number().int().min(10).default(DEFAULT_PART_LAYOUT.rows) })
+    .default(DEFAULT_PART_LAYOUT),
   /** Releases kept on disk. */
   keepReleases: z.number().int().min(1).default(5),
   /** Demo records generated when the source folder is empty. */

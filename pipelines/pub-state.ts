@@ -123,12 +123,6 @@ export async function patchPublished(
   return { candidates, republished };
 }
 
-/** The run report's published count and touched flags, from the state. */
-export function stateCountsSql(c: CompiledDataset): string {
-  const sums = touchedColumns(c).map((t) => `coalesce(sum(CAST(${ident(t)} AS INTEGER)), 0) AS ${ident(t.slice('__touched_'.length))}`);
-  return `SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(stateTable(c.datasetId))}`;
-}
-
 /** Records that the states of these datasets are the ones published in `releaseId`. */
 export async function markPublished(conn: DuckDBConnection, datasetIds: readonly string[], releaseId: string): Promise<void> {
   if (datasetIds.length === 0 || !(await tableExists(conn, '_pub_state'))) return;

@@ -15,7 +15,7 @@ import type { RunReport } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
 import { ident, literal } from '../rules/sql.ts';
 import type { TableLoadReport } from './sources/csv-drop.ts';
-import { canPatch, patchPublished, saveState, stateCountsSql, type PublishedBase } from './pub-state.ts';
+import { canPatch, patchPublished, saveState, stateTable, type PublishedBase } from './pub-state.ts';
 import { tableExists } from './sources/stage.ts';
 
 const STATE_DDL = `CREATE TABLE IF NOT EXISTS _shaped_state (dataset_id VARCHAR PRIMARY KEY, fingerprint VARCHAR, through TIMESTAMPTZ)`;
@@ -148,8 +148,9 @@ export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDat
   const kAnonymity = await applyPost(conn, compiled);
   const rules = [...new Set(compiled.touchedColumns.map((t) => t.rule))];
   const sums = rules.map((r) => `coalesce(sum(CAST(${ident(`__touched_${r}`)} AS INTEGER)), 0) AS ${ident(r)}`);
-  const countsSql = patched ? stateCountsSql(compiled) : `SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(compiled.table)}`;
-  const [touchedRow] = (await conn.runAndReadAll(countsSql)).getRowObjects();
+  // A patched dataset's published table is a view of its Parquet file: its flags are in the state.
+  const counted = patched ? stateTable(compiled.datasetId) : compiled.table;
+  const [touchedRow] = (await conn.runAndReadAll(`SELECT count(*) AS published${sums.map((s) => `, ${s}`).join('')} FROM ${ident(counted)}`)).getRowObjects();
   const byRule = (await conn.runAndReadAll(
     `SELECT __withheld AS rule, count(*) AS n FROM ${ident(shapedTable(compiled.datasetId))} WHERE __withheld IS NOT NULL GROUP BY ALL`,
   )).getRowObjects();
