@@ -64,8 +64,7 @@ export async function canPatch(conn: DuckDBConnection, c: CompiledDataset, rowKe
   if (!base || c.windowColumns.includes(`__wv_${rowKey}`) || !(await tableExists(conn, '_pub_state')) || !(await tableExists(conn, stateTable(c.datasetId)))) return false;
   const [meta] = (await conn.runAndReadAll(`SELECT fingerprint, release FROM _pub_state WHERE dataset_id = ${literal(c.datasetId)}`)).getRowObjects();
   if (!meta || meta.fingerprint !== stateFingerprint(c) || meta.release !== base.releaseId) return false;
-  const same = base.columns.length === c.columns.length && base.columns.every((col, i) => col.name === c.columns[i].name && col.type === c.columns[i].type);
-  return same;
+  return base.columns.length === c.columns.length && base.columns.every((col, i) => col.name === c.columns[i].name && col.type === c.columns[i].type);
 }
 
 export interface Patched {
@@ -85,9 +84,8 @@ export async function patchPublished(
 ): Promise<Patched> {
   const state = ident(stateTable(c.datasetId));
   const key = ident(rowKey);
-  const windowsSql = c.windowValuesSql(shaped);
   // 1. Window values of every published row: narrow (source key and values), ~2 s for 11 M calls.
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w AS ${windowsSql ?? `SELECT __src_key FROM ${ident(shaped)} WHERE __withheld IS NULL`}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w AS ${c.windowValuesSql(shaped)}`);
   // 2. Rows to republish: those shaped this run, and any whose window value or publication differs from the state.
   const moved = c.windowColumns.map((w) => `w.${ident(w)} IS DISTINCT FROM p.${ident(w)}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_redo AS
@@ -97,7 +95,7 @@ export async function patchPublished(
   // 3. The republished rows, and the row keys they replace (a source key's row key never changes
   //    under the same rules, so the shaped table has it even for rows reshaped this run).
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_delta AS
-    ${c.publishWithWindowsSql(shaped, windowsSql ? '_pub_w' : null, 's.__src_key IN (SELECT __src_key FROM _pub_redo)')}`);
+    ${c.publishWithWindowsSql(shaped, '_pub_w', 's.__src_key IN (SELECT __src_key FROM _pub_redo)')}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_drop AS SELECT ${key} AS k FROM ${ident(shaped)} WHERE __src_key IN (SELECT __src_key FROM _pub_redo)`);
   // 4. The new file: the serving file without the dropped keys, plus the republished rows, in key order.
   const names = c.columns.map((col) => ident(col.name)).join(', ');

@@ -58,14 +58,14 @@ export interface CompiledDataset {
   publishSql(shapedTable: string, opts?: { state?: boolean }): string;
   /** The window values' column names (`__wv_<column>`), one per windowed column. */
   windowColumns: string[];
-  /** SELECT `__src_key` and every window value over the published rows of the shaped table, or null without windows. */
-  windowValuesSql(shapedTable: string): string | null;
+  /** SELECT `__src_key` and every window value (none without windows) over the published rows of the shaped table. */
+  windowValuesSql(shapedTable: string): string;
   /**
    * publishSql (with state columns) of the published rows matching `where` (SQL over the shaped
    * row `s.`), the window values read from `windowsTable` (windowValuesSql's rows) instead of
    * computed over the rows selected.
    */
-  publishWithWindowsSql(shapedTable: string, windowsTable: string | null, where: string): string;
+  publishWithWindowsSql(shapedTable: string, windowsTable: string, where: string): string;
   /** The staging table's primary key (`__src_key` of shapeRowsSql). */
   sourceKey: string;
   /**
@@ -248,10 +248,10 @@ FROM base`;
   const publishSql = (shaped: string, o: { state?: boolean } = {}): string =>
     `SELECT ${publishSelects(o.state ?? false)}
 FROM (SELECT *${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL)`;
-  const windowValuesSql = (shaped: string): string | null => (windows.length === 0 ? null
-    : `SELECT __src_key${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL`);
-  const publishWithWindowsSql = (shaped: string, windowsTable: string | null, where: string): string => {
-    const join = windowsTable && windowColumns.length ? ` JOIN ${ident(windowsTable)} w ON w.__src_key = s.__src_key` : '';
+  const windowValuesSql = (shaped: string): string =>
+    `SELECT __src_key${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL`;
+  const publishWithWindowsSql = (shaped: string, windowsTable: string, where: string): string => {
+    const join = windowColumns.length ? ` JOIN ${ident(windowsTable)} w ON w.__src_key = s.__src_key` : '';
     const values = join ? windowColumns.map((w) => `, w.${ident(w)}`).join('') : '';
     return `SELECT ${publishSelects(true)}
 FROM (SELECT s.*${values} FROM ${ident(shaped)} s${join} WHERE s.__withheld IS NULL AND (${where}))`;
