@@ -153,23 +153,25 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const fullLoad = Boolean(o.full) || staging.full;
     const loads = await stageSource(staging.conn, o, tables, fullLoad);
 
-    // 4. Apply the rules: one published table per dataset, with its counts. A dataset whose state
-    //    matches the release now serving is patched: only what changed is published again.
+    // 4. Apply the rules: the published rows of each dataset, with their counts. A dataset without
+    //    X8 has its Parquet file written here (under DATA/staging/published, linked into the
+    //    release); patched when its state matches the release now serving: only what changed is
+    //    published again.
     const reports: Record<string, RunReport> = {};
-    const sorted = new Set<string>();
+    const parquets = new Map<string, string>();
     const patched = new Map<string, NonNullable<Shaped['patched']>>();
     const serving = await openCurrentRelease(config.dataDir);
-    const patchDir = path.join(config.dataDir, 'staging', 'patch');
-    await rm(patchDir, { recursive: true, force: true });
-    await mkdir(patchDir, { recursive: true });
+    const parquetDir = path.join(config.dataDir, 'staging', 'published');
+    await rm(parquetDir, { recursive: true, force: true });
+    await mkdir(parquetDir, { recursive: true });
     for (const [i, c] of compiled.entries()) {
       const { def } = selected[i];
       progress(`apply rules ${def.slug}`, i, compiled.length);
       const shaped = await shapeDataset(staging.conn, c, loads[def.source], {
-        full: fullLoad, rowKey: def.rowKey, patch: { base: publishedBase(serving, def.id), file: path.join(patchDir, `${def.id}.parquet`) },
+        full: fullLoad, rowKey: def.rowKey, publish: { base: publishedBase(serving, def.id), file: path.join(parquetDir, `${def.id}.parquet`) },
       });
       const r = shaped.report;
-      if (shaped.sorted) sorted.add(c.datasetId);
+      if (shaped.parquet) parquets.set(c.datasetId, shaped.parquet);
       if (shaped.patched) patched.set(c.datasetId, shaped.patched);
       reports[c.datasetId] = r;
       log.info(`${def.slug}: ${r.rowsRead} read, ${r.quarantined} quarantined, ${Object.values(r.withheldByRule).reduce((a, b) => a + b, 0)} withheld, ${r.published} published (${shaped.reshaped} shaped this run)`);
@@ -205,8 +207,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
         meta: { id: def.id, slug: def.slug, name: def.name, description: def.description, category: def.category, keywords: def.keywords, schedule: def.schedule, sourceTable: def.source, rowKey: def.rowKey },
         timeColumn: def.timeColumn,
         table: compiled[i].table,
-        sorted: sorted.has(def.id),
-        parquet: patched.get(def.id)?.parquet,
+        parquet: parquets.get(def.id),
         candidates: patched.get(def.id)?.candidates,
         columns: compiled[i].columns.map((c) => ({ ...c, example: null })),
         rulesApplied: compiled[i].rulesApplied,
@@ -217,8 +218,8 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       })),
     });
     log.info(`release ${out.releaseId} published`);
-    await markPublished(staging.conn, [...sorted], out.releaseId);
-    await rm(patchDir, { recursive: true, force: true });
+    await markPublished(staging.conn, [...parquets.keys()], out.releaseId);
+    await rm(parquetDir, { recursive: true, force: true });
 
     // 6. Sealed records vanish from every retained release too (X6).
     const sealed = [];

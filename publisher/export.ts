@@ -1,8 +1,8 @@
 // Bulk files of one dataset, written by DuckDB COPY (never row by row in Node): Parquet with
 // native types, CSV and JSON with floating ISO timestamps. Rows in the stable row-key order.
-// The rows are sorted once: into the Parquet file, or before, when the rules built the table in key
-// order (pipelines/shape.ts); CSV and JSON are copied from that file in its order (DuckDB preserves
-// insertion order), so 11 M rows are not sorted three times. SHA-256 of each file runs in Node
+// The rows are sorted once: into the Parquet file, here or by the rules (pipelines/shape.ts writes
+// the file of a dataset without X8 itself); CSV and JSON are copied from that file in its order
+// (DuckDB preserves insertion order), so 11 M rows are not sorted three times. SHA-256 of each file runs in Node
 // while DuckDB writes the next one. A large dataset's CSV and JSON are written in parts instead
 // (publisher/parts.ts), reusing the previous release's unchanged parts.
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -28,11 +28,10 @@ export interface ExportStep {
 export const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880';
 
 /** The COPY statements for a dataset's bulk files, in the order they must run (Parquet first). */
-export function exportSteps(table: string, columns: readonly ColumnManifest[], rowKey: string, datasetDir: string, opts: { presorted?: boolean } = {}): ExportStep[] {
+export function exportSteps(table: string, columns: readonly ColumnManifest[], rowKey: string, datasetDir: string): ExportStep[] {
   const parquet = path.join(datasetDir, 'rows.parquet');
   const names = columns.map((c) => ident(c.name)).join(', ');
-  // A table already in key order is read in that order (DuckDB keeps a single table's order).
-  const sorted = `SELECT ${names} FROM ${ident(table)}${opts.presorted ? '' : ` ORDER BY ${ident(rowKey)}`}`;
+  const sorted = `SELECT ${names} FROM ${ident(table)} ORDER BY ${ident(rowKey)}`;
   const fromParquet = `FROM read_parquet(${literal(parquet)})`;
   return [
     { format: 'parquet', file: parquet, sql: `COPY (${sorted}) TO ${literal(parquet)} (${PARQUET_OPTIONS})` },
@@ -60,8 +59,6 @@ export interface PartsOptions {
   previous: { dir: string; files: readonly FileManifest[] } | null;
   /** TEMP table of the row keys that differ from `previous` (PartsInput.changes), if known. */
   changes?: string | null;
-  /** The table's rows are already in row-key order. */
-  sorted?: boolean;
   /** The Parquet file, already written in this layout (PARQUET_OPTIONS, key order): linked in (copied across filesystems), not written again. */
   parquet?: string;
 }
@@ -78,7 +75,7 @@ export async function exportDataset(
   const pending: Promise<FileManifest>[] = [];
   const inParts = parts !== undefined && parts.rows > parts.layout.above;
   try {
-    for (const step of exportSteps(table, columns, rowKey, datasetDir, { presorted: parts?.sorted })) {
+    for (const step of exportSteps(table, columns, rowKey, datasetDir)) {
       if (inParts && step.format !== 'parquet') continue;
       // Staging may be on another filesystem than the releases: then the file is copied.
       if (step.format === 'parquet' && parts?.parquet) await linkOrCopy(parts.parquet, step.file);

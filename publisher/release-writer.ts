@@ -25,8 +25,6 @@ export interface DatasetToPublish {
   timeColumn: string;
   /** The DuckDB table holding the published rows. */
   table: string;
-  /** The table's rows are already in row-key order (written to Parquet without sorting). */
-  sorted?: boolean;
   /** The dataset's Parquet file, already written (rows in key order, the published columns): linked in, not copied. */
   parquet?: string;
   /** TEMP table (k) of the only row keys whose rows may differ from the release now serving (the changelog compares just those). */
@@ -98,7 +96,6 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
     prefix: path.basename(tmp).replace(/^\.tmp-/, ''),
     previous: before ? { dir: o.previous!.dir, files: before.files } : null,
     changes: keys,
-    sorted: d.sorted,
     parquet: d.parquet,
   }).finally(() => o.conn.run(`DROP TABLE IF EXISTS ${CHANGED_KEYS}`));
   const types = new Map(d.columns.map((c) => [c.name, c.type]));
