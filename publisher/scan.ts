@@ -96,7 +96,7 @@ async function addTextUnits(conn: DuckDBConnection, artifact: string, text: stri
 
 /**
  * Scans a release directory before it is switched in. `termsTable` holds normalized source
- * values (see normalizeForTerms); `extra` adds artifacts that are not files (rendered pages).
+ * values (see normalizeSql); `extra` adds artifacts that are not files (rendered pages).
  */
 export async function scanRelease(
   conn: DuckDBConnection,
