@@ -1,0 +1,45 @@
+// writeMerged (pipelines/pub-state.ts): a patched release's Parquet file is the serving file minus
+// dropped keys plus republished rows, in key order, sorted by position rather than by key. Checked
+// against a plain ORDER BY on the key, with new keys before the first, after the last, several
+// between the same two serving rows, replacing serving rows, and dropped without replacement.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeMerged } from '../../pipelines/pub-state.ts';
+import { tempDir } from '../helpers/pipeline.ts';
+
+let conn: DuckDBConnection;
+let dir: string;
+
+beforeAll(async () => {
+  conn = await (await DuckDBInstance.create(':memory:')).connect();
+  dir = await tempDir('merge');
+  // Serving rows: keys k010, k020, ..., k990 (in key order), over several row groups.
+  await conn.run(`COPY (SELECT 'k' || lpad(CAST(i * 10 AS VARCHAR), 3, '0') AS id, i AS v FROM range(1, 100) t(i) ORDER BY id)
+    TO '${path.join(dir, 'serving.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 16)`);
+});
+
+const rowsOf = async (file: string) => (await conn.runAndReadAll(`SELECT id, v FROM read_parquet('${file}')`)).getRows().map(([id, v]) => `${id}:${v}`);
+
+describe('writeMerged', () => {
+  it('gives the file an ORDER BY on the key gives', async () => {
+    const serving = path.join(dir, 'serving.parquet');
+    // New keys: before all (k000, k001), after all (k999), three between k500 and k510, one
+    // replacing k300 (changed value); k700 and k710 dropped without replacement.
+    await conn.run(`CREATE TEMP TABLE delta AS SELECT * FROM (VALUES ('k000', -1), ('k001', -2), ('k999', -3),
+      ('k505', -4), ('k501', -5), ('k509', -6), ('k300', -7)) t(id, v)`);
+    await conn.run(`CREATE TEMP TABLE dropped AS SELECT * FROM (VALUES ('k300'), ('k700'), ('k710')) t(k)`);
+    const out = path.join(dir, 'merged.parquet');
+    await writeMerged(conn, serving, 'dropped', 'delta', 'id', ['id', 'v'], out);
+    const expected = (await conn.runAndReadAll(`SELECT id, v FROM (SELECT * FROM read_parquet('${serving}') WHERE id NOT IN (SELECT k FROM dropped)
+      UNION ALL SELECT * FROM delta) ORDER BY id`)).getRows().map(([id, v]) => `${id}:${v}`);
+    const got = await rowsOf(out);
+    expect(got).toEqual(expected);
+    expect(got.slice(0, 3)).toEqual(['k000:-1', 'k001:-2', 'k010:1']);
+    expect(got).toContain('k300:-7');
+    expect(got).not.toContain('k700:70');
+    expect(got.at(-1)).toBe('k999:-3');
+    // The work table is gone.
+    expect((await conn.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name = '_pub_placed'`)).getRows()[0][0]).toBe(0n);
+  });
+});
