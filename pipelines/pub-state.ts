@@ -45,13 +45,13 @@ function stateSelect(c: CompiledDataset): string {
   return ['__src_key', ...c.windowColumns.map((w) => ident(w)), ...touchedColumns(c).map((t) => ident(t))].join(', ');
 }
 
-/** Saves the state of a table made by the full path (publishSql with `state`); unpublished until markPublished. */
-export async function saveState(conn: DuckDBConnection, c: CompiledDataset, table: string): Promise<void> {
+/** Saves the state of the published rows (a query: publishSql with `state`); unpublished until markPublished. */
+export async function saveState(conn: DuckDBConnection, c: CompiledDataset, rows: string): Promise<void> {
   await conn.run(META_DDL);
   await conn.run('BEGIN TRANSACTION');
   try {
     await conn.run(`INSERT OR REPLACE INTO _pub_state VALUES (${literal(c.datasetId)}, ${literal(stateFingerprint(c))}, NULL)`);
-    await conn.run(`CREATE OR REPLACE TABLE ${ident(stateTable(c.datasetId))} AS SELECT ${stateSelect(c)} FROM ${ident(table)}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(stateTable(c.datasetId))} AS SELECT ${stateSelect(c)} FROM (${rows})`);
     await conn.run('COMMIT');
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => {});
