@@ -77,10 +77,11 @@ export interface Patched {
 /**
  * Writes `outFile`: the rows of `servingFile` (a Parquet file in `rowKey` order) whose keys are not
  * in TEMP table `dropTable` (k), and the rows of TEMP table `deltaTable`, in `rowKey` order. The
- * serving file is in order already, so rows are sorted by position instead of by key: a kept row
- * at 2 × its row number, a new row just after the last serving row with a smaller key (an ASOF
- * join on the key column), new rows between the same two serving rows by key. Sorting on that
- * integer measured 8.2 s against 17.7 s on the key for 11 M calls, giving the same file.
+ * serving file is in order already, so rows are sorted on one integer instead of the key: serving
+ * row r at (r + 1) × m, where m is one more than the new rows; a new row just after the last
+ * serving row with a smaller key (an ASOF join on the key column), new rows after the same
+ * serving row numbered 1, 2, ... by key. On 11 M calls with 3,000 new rows, under the staging
+ * memory limit (4 GB): 1.4 s + 14.0 s, against 28.5 s sorting on the key, giving the same file.
  */
 export async function writeMerged(
   conn: DuckDBConnection, servingFile: string, dropTable: string, deltaTable: string, rowKey: string, columns: readonly string[], outFile: string,
@@ -88,13 +89,14 @@ export async function writeMerged(
   const key = ident(rowKey);
   const names = columns.map(ident).join(', ');
   const serving = `read_parquet(${literal(servingFile)}, file_row_number = true)`;
+  const m = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(deltaTable)}`)).getRowObjects()[0].n) + 1;
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_placed AS
-    SELECT d.*, coalesce(2 * b.rn + 1, -1) AS __pos FROM ${ident(deltaTable)} d
-    ASOF LEFT JOIN (SELECT ${key} AS k, file_row_number AS rn FROM ${serving}) b ON d.${key} > b.k`);
+    SELECT d.*, (coalesce(b.rn, -1) + 1) * ${m} + row_number() OVER (PARTITION BY b.rn ORDER BY d.${key}) AS __pos
+    FROM ${ident(deltaTable)} d ASOF LEFT JOIN (SELECT ${key} AS k, file_row_number AS rn FROM ${serving}) b ON d.${key} > b.k`);
   try {
     await conn.run(`COPY (SELECT ${names} FROM (
-        SELECT ${names}, 2 * file_row_number AS __pos FROM ${serving} WHERE ${key} NOT IN (SELECT k FROM ${ident(dropTable)})
-        UNION ALL SELECT ${names}, __pos FROM _pub_placed) ORDER BY __pos, ${key}) TO ${literal(outFile)} (${PARQUET_OPTIONS})`);
+        SELECT ${names}, (file_row_number + 1) * ${m} AS __pos FROM ${serving} WHERE ${key} NOT IN (SELECT k FROM ${ident(dropTable)})
+        UNION ALL SELECT ${names}, __pos FROM _pub_placed) ORDER BY __pos) TO ${literal(outFile)} (${PARQUET_OPTIONS})`);
   } finally {
     await conn.run('DROP TABLE IF EXISTS _pub_placed');
   }
