@@ -35,7 +35,7 @@ const META_DDL = 'CREATE TABLE IF NOT EXISTS _pub_state (dataset_id VARCHAR PRIM
 /** The persistent per-row state table of a dataset. */
 export const stateTable = (datasetId: string): string => `_pub_${datasetId.replace(/-/g, '_')}`;
 
-const touchedColumns = (c: CompiledDataset): string[] => [...new Set(c.touchedColumns.map((t) => t.rule))].map((r) => `__touched_${r}`);
+const touchedColumns = (c: CompiledDataset): string[] => c.touchedRules.map((r) => `__touched_${r}`);
 
 /**
  * Columns of the state table, as selected from a table with publishSql's state columns. Not the row

@@ -163,7 +163,7 @@ export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDat
   }
   await conn.run(`DROP TABLE IF EXISTS ${DELTA_KEYS}`);
   const kAnonymity = await applyPost(conn, compiled);
-  const rules = [...new Set(compiled.touchedColumns.map((t) => t.rule))];
+  const rules = compiled.touchedRules;
   const sums = rules.map((r) => `coalesce(sum(CAST(${ident(`__touched_${r}`)} AS INTEGER)), 0) AS ${ident(r)}`);
   // A published table that is a view of its Parquet file has its flags in the state.
   const counted = parquet ? stateTable(compiled.datasetId) : compiled.table;

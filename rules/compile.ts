@@ -75,6 +75,8 @@ export interface CompiledDataset {
   fingerprint: string;
   columns: CompiledColumn[];
   touchedColumns: { rule: string; column: string }[];
+  /** The distinct rules of touchedColumns, in order: one `__touched_<RULE>` flag each. */
+  touchedRules: string[];
   rowRules: string[];
   rulesApplied: string[];
   /** The table the published rows are materialized in (post-processing runs over it). */
@@ -275,6 +277,7 @@ FROM (SELECT s.*${values} FROM ${ident(shaped)} s${join} WHERE s.__withheld IS N
     fingerprint: createHash('sha256').update(`shape v1\n${shapeRowsSql('TRUE')}\n${publishSql('shaped')}`.replaceAll(opts.nowIso, '<now>')).digest('hex'),
     columns: def.columns.map((c) => ({ name: c.name, title: c.title, type: c.type, description: c.description, rules: c.rules })),
     touchedColumns: touched.map(({ rule, column }) => ({ rule, column })),
+    touchedRules: [...new Set(touched.map((t) => t.rule))],
     rowRules: keeps.map((k) => k.rule),
     table,
     post,
