@@ -5,8 +5,8 @@
 // published row (windows over 11 M rows, then a sort) in a table (pipelines/shape.ts).
 //
 // State, in the staging file: _pub_<dataset> holds per published row its source key, window
-// values and touched flags (for the run report's counts), and _pub_state records which
-// release that state was published in, under which compiled rules. A run patches only when that
+// values, the columns the windows partition by and touched flags (for the run report's counts),
+// and _pub_state records which release that state was published in, under which compiled rules. A run patches only when that
 // release is the one now serving, its Parquet file has the same columns, the rules (fingerprint)
 // are the same and shaping was incremental; otherwise it takes the full path, which rebuilds the
 // state. The state is marked unpublished before it changes and marked with the new release once
@@ -27,7 +27,7 @@ export interface PublishedBase {
 }
 
 /** Changes when the state table's columns do: a state of another version is rebuilt, not patched. */
-const STATE_VERSION = 'pub-state v2';
+const STATE_VERSION = 'pub-state v3';
 const stateFingerprint = (c: CompiledDataset): string => `${STATE_VERSION}:${c.fingerprint}`;
 
 const META_DDL = 'CREATE TABLE IF NOT EXISTS _pub_state (dataset_id VARCHAR PRIMARY KEY, fingerprint VARCHAR, release VARCHAR)';
@@ -38,11 +38,13 @@ export const stateTable = (datasetId: string): string => `_pub_${datasetId.repla
 const touchedColumns = (c: CompiledDataset): string[] => c.touchedRules.map((r) => `__touched_${r}`);
 
 /**
- * Columns of the state table, as selected from a table with publishSql's state columns. Not the row
- * key: a row-local column of the shaped table, the same for a source key whatever else changes.
+ * Columns of the state table, as selected from a table with publishSql's state columns: window
+ * values, the columns windows partition by, touched flags. Not the row key: a row-local column of
+ * the shaped table, the same for a source key whatever else changes.
  */
 function stateSelect(c: CompiledDataset): string {
-  return ['__src_key', ...c.windowColumns.map((w) => ident(w)), ...touchedColumns(c).map((t) => ident(t))].join(', ');
+  const partitions = [...new Set(c.windowGroups.flatMap((g) => g.partition))];
+  return ['__src_key', ...c.windowColumns, ...partitions, ...touchedColumns(c)].map((x) => (x === '__src_key' ? x : ident(x))).join(', ');
 }
 
 /** Saves the state of the published rows (a query: publishSql with `state`); unpublished until markPublished. */
@@ -103,6 +105,36 @@ export async function writeMerged(
 }
 
 /**
+ * TEMP table _pub_redo (__src_key): the rows to publish again. Those shaped this run, and those
+ * whose window value moved or that are new to the state. A window reads only the rows of its
+ * partition, so values can move only in the partitions the rows shaped this run were in (as the
+ * state has them) or are in now: each group of windows is evaluated over just those partitions
+ * (_pub_w<i>). Then TEMP table _pub_w: every window value of the rows to publish again, from that
+ * evaluation, else from the state (unchanged). On 11 M calls: ~1.4 M rows in the blocks a day of
+ * changes touches, instead of windows over every row and a full join with the state.
+ */
+async function rowsToRepublish(conn: DuckDBConnection, c: CompiledDataset, shaped: string, deltaKeys: string): Promise<void> {
+  const state = ident(stateTable(c.datasetId));
+  const changed = [`SELECT __src_key FROM ${ident(deltaKeys)}`];
+  for (const [i, g] of c.windowGroups.entries()) {
+    const cols = g.partition.map(ident).join(', ');
+    const inDelta = `WHERE __src_key IN (SELECT __src_key FROM ${ident(deltaKeys)})`;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_part${i} AS
+      SELECT DISTINCT ${cols} FROM (SELECT ${cols} FROM ${ident(shaped)} ${inDelta} UNION ALL SELECT ${cols} FROM ${state} ${inDelta})`);
+    const same = g.partition.map((p) => `a.${ident(p)} IS NOT DISTINCT FROM ${ident(shaped)}.${ident(p)}`).join(' AND ');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w${i} AS ${g.valuesSql(shaped, `EXISTS (SELECT 1 FROM _pub_part${i} a WHERE ${same})`)}`);
+    const moved = g.columns.map((w) => `w.${ident(w)} IS DISTINCT FROM p.${ident(w)}`);
+    changed.push(`SELECT w.__src_key FROM _pub_w${i} w LEFT JOIN ${state} p ON p.__src_key = w.__src_key WHERE ${['p.__src_key IS NULL', ...moved].join(' OR ')}`);
+  }
+  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_redo AS ${changed.join(' UNION ')}`);
+  const values = c.windowGroups.flatMap((g, i) => g.columns.map((w) => `CASE WHEN w${i}.__src_key IS NULL THEN p.${ident(w)} ELSE w${i}.${ident(w)} END AS ${ident(w)}`));
+  const joins = c.windowGroups.map((_, i) => ` LEFT JOIN _pub_w${i} w${i} ON w${i}.__src_key = r.__src_key`).join('');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w AS SELECT ${['r.__src_key', ...values].join(', ')}
+    FROM _pub_redo r${joins} LEFT JOIN ${state} p ON p.__src_key = r.__src_key`);
+  for (const i of c.windowGroups.keys()) await conn.run(`DROP TABLE _pub_part${i}; DROP TABLE _pub_w${i}`);
+}
+
+/**
  * Writes `outFile` (the new Parquet file, rows in key order) from the release now serving and the
  * republished rows, points `c.table` (a view) at it, and brings the state up to date. `shaped` is
  * the shaped table; `deltaKeys` a TEMP table (__src_key) of the rows shaped this run.
@@ -112,14 +144,8 @@ export async function patchPublished(
 ): Promise<Patched> {
   const state = ident(stateTable(c.datasetId));
   const key = ident(rowKey);
-  // 1. Window values of every published row: narrow (source key and values), ~2 s for 11 M calls.
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w AS ${c.windowValuesSql(shaped)}`);
-  // 2. Rows to republish: those shaped this run, and any whose window value or publication differs from the state.
-  const moved = c.windowColumns.map((w) => `w.${ident(w)} IS DISTINCT FROM p.${ident(w)}`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_redo AS
-    SELECT __src_key FROM ${ident(deltaKeys)}
-    UNION SELECT coalesce(w.__src_key, p.__src_key) FROM _pub_w w FULL JOIN ${state} p ON w.__src_key = p.__src_key
-      WHERE ${['w.__src_key IS NULL', 'p.__src_key IS NULL', ...moved].join(' OR ')}`);
+  // 1-2. The rows to publish again, and the window values they take.
+  await rowsToRepublish(conn, c, shaped, deltaKeys);
   // 3. The republished rows, and the row keys they replace (a source key's row key never changes
   //    under the same rules, so the shaped table has it even for rows reshaped this run).
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_delta AS

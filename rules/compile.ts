@@ -58,12 +58,12 @@ export interface CompiledDataset {
   publishSql(shapedTable: string, opts?: { state?: boolean }): string;
   /** The window values' column names (`__wv_<column>`), one per windowed column. */
   windowColumns: string[];
-  /** SELECT `__src_key` and every window value (none without windows) over the published rows of the shaped table. */
-  windowValuesSql(shapedTable: string): string;
+  /** The windows by partitioning: windows over the same partitions are evaluated together. */
+  windowGroups: WindowGroup[];
   /**
    * publishSql (with state columns) of the published rows matching `where` (SQL over the shaped
-   * row `s.`), the window values read from `windowsTable` (windowValuesSql's rows) instead of
-   * computed over the rows selected.
+   * row `s.`), the window values read from `windowsTable` (`__src_key` and every window column)
+   * instead of computed over the rows selected.
    */
   publishWithWindowsSql(shapedTable: string, windowsTable: string, where: string): string;
   /** The staging table's primary key (`__src_key` of shapeRowsSql). */
@@ -89,6 +89,19 @@ export interface CompiledDataset {
   pairSql(column: string, field: string): string;
   /** SELECT DISTINCT raw values of a source field on rows withheld by a sealing rule (X6), or null. */
   sealedFieldSql(field: string): string | null;
+}
+
+/** Windows that partition the published rows the same way (rules/techniques/types.ts WindowColumn). */
+export interface WindowGroup {
+  /** The shaped table's stored columns the windows partition by; publishSql's state has them too. */
+  partition: string[];
+  /** The window values' column names (`__wv_<column>`). */
+  columns: string[];
+  /**
+   * SELECT `__src_key` and this group's window values over the published rows of the shaped table
+   * that match `where` (SQL over its columns), which must select whole partitions.
+   */
+  valuesSql(shapedTable: string, where: string): string;
 }
 
 /** The DuckDB table holding a dataset's published rows during a run. */
@@ -245,13 +258,13 @@ SELECT ${[`${ident(source.primaryKey)} AS __src_key`, ...rowSelects, ...storedSe
 FROM base`;
   const windows = lifted.map((l) => l.windowSelect()).filter((w): w is string => w !== null);
   const windowColumns = lifted.map((l) => l.windowName()).filter((w): w is string => w !== null);
+  const windowGroups = groupWindows(lifted);
+  const partitionColumns = [...new Set(windowGroups.flatMap((g) => g.partition))];
   const publishSelects = (state: boolean) => [...lifted.map((l) => l.publishSelect()), ...liftedFlags.publishSelects,
-    ...(state ? ['__src_key', ...windowColumns.map((w) => ident(w))] : [])].join(',\n  ');
+    ...(state ? ['__src_key', ...windowColumns.map((w) => ident(w)), ...partitionColumns.map((p) => ident(p))] : [])].join(',\n  ');
   const publishSql = (shaped: string, o: { state?: boolean } = {}): string =>
     `SELECT ${publishSelects(o.state ?? false)}
 FROM (SELECT *${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL)`;
-  const windowValuesSql = (shaped: string): string =>
-    `SELECT __src_key${windows.map((w) => `, ${w}`).join('')} FROM ${ident(shaped)} WHERE __withheld IS NULL`;
   const publishWithWindowsSql = (shaped: string, windowsTable: string, where: string): string => {
     const join = windowColumns.length ? ` JOIN ${ident(windowsTable)} w ON w.__src_key = s.__src_key` : '';
     const values = join ? windowColumns.map((w) => `, w.${ident(w)}`).join('') : '';
@@ -271,7 +284,7 @@ FROM (SELECT s.*${values} FROM ${ident(shaped)} s${join} WHERE s.__withheld IS N
     shapeRowsSql,
     publishSql,
     windowColumns,
-    windowValuesSql,
+    windowGroups,
     publishWithWindowsSql,
     sourceKey: source.primaryKey,
     fingerprint: createHash('sha256').update(`shape v1\n${shapeRowsSql('TRUE')}\n${publishSql('shaped')}`.replaceAll(opts.nowIso, '<now>')).digest('hex'),
@@ -283,4 +296,24 @@ FROM (SELECT s.*${values} FROM ${ident(shaped)} s${join} WHERE s.__withheld IS N
     post,
     rulesApplied: [...new Set([...def.rules, ...def.columns.flatMap((c) => c.rules)])].filter((r) => !disabled.has(r)).sort(),
   };
+}
+
+/** The lifted columns' windows grouped by the stored columns they partition by. */
+function groupWindows(lifted: readonly LiftedColumn[]): WindowGroup[] {
+  const groups = new Map<string, { partition: string[]; columns: string[]; selects: string[] }>();
+  for (const l of lifted) {
+    const name = l.windowName();
+    if (name === null) continue;
+    const partition = l.windowPartition();
+    const key = JSON.stringify(partition);
+    const g = groups.get(key) ?? { partition, columns: [], selects: [] };
+    g.columns.push(name);
+    g.selects.push(l.windowSelect()!);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ partition, columns, selects }) => ({
+    partition,
+    columns,
+    valuesSql: (shaped, where) => `SELECT __src_key, ${selects.join(', ')} FROM ${ident(shaped)} WHERE __withheld IS NULL AND (${where})`,
+  }));
 }

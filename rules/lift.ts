@@ -18,6 +18,8 @@ export class LiftedColumn {
   private publish: string | null = null;
   /** The window step's SQL over stored values, computed once per row in stage two as `__wv_<column>`. */
   private window: string | null = null;
+  /** The stored columns the window partitions by. */
+  private partition: string[] = [];
   private readonly rowTouched: { rule: string; sql: string }[] = [];
   private readonly publishTouched: { rule: string; sql: string }[] = [];
 
@@ -38,6 +40,7 @@ export class LiftedColumn {
       const names = new Map([['value', this.store(`__w_${this.column}_value`, before)]]);
       for (const [local, sql] of Object.entries(w.locals)) names.set(local, this.store(`__w_${this.column}_${local}`, sql));
       this.window = w.final((local) => ident(names.get(local) ?? local));
+      this.partition = w.partition.map((local) => names.get(local) ?? missing(local));
       this.publish = ident(`__wv_${this.column}`);
       this.publishTouched.push({ rule, sql: touchedSql(ident(names.get('value')!), this.publish) });
       return;
@@ -65,6 +68,11 @@ export class LiftedColumn {
     return this.window === null ? null : `__wv_${this.column}`;
   }
 
+  /** The stored columns the window partitions by (see WindowColumn.partition); empty without a window. */
+  windowPartition(): string[] {
+    return this.partition;
+  }
+
   /** Stage two, inner select: the window's value, once per row. */
   windowSelect(): string | null {
     return this.window === null ? null : `${this.window} AS ${ident(`__wv_${this.column}`)}`;
@@ -83,6 +91,10 @@ export class LiftedColumn {
   touched(): { row: { rule: string; sql: string }[]; publish: { rule: string; sql: string }[] } {
     return { row: this.rowTouched, publish: this.publishTouched };
   }
+}
+
+function missing(local: string): never {
+  throw new Error(`window partitions by unknown local "${local}"`);
 }
 
 /** Per rule: the stage-one flag columns (`__trow_<RULE>`) and the stage-two `__touched_<RULE>`. */

@@ -20,6 +20,7 @@ export const blockPoint = defineTechnique({
     const c = ctx.params.cellDegrees;
     return {
       locals: { block: hundredBlockSql(ctx.ref(ctx.params.addressField)) },
+      partition: ['block'],
       final: (l) => `CASE WHEN ${l('value')} IS NULL OR ${l('block')} IS NULL THEN NULL
       ELSE round((floor(avg(${l('value')}) OVER (PARTITION BY ${l('block')}) / ${c}) + 0.5) * ${c}, 6) END`,
     };

@@ -11,6 +11,7 @@ export const groupIndex = defineTechnique({
   protects: ['direct', 'record_id'],
   windowColumn: (ctx) => ({
     locals: { group: ctx.ref(ctx.params.groupBy) },
+    partition: ['group'],
     final: (l) => `CASE WHEN ${l('value')} IS NULL THEN NULL ELSE dense_rank() OVER (PARTITION BY ${l('group')} ORDER BY ${l('value')}) END`,
   }),
   describe: (p) => `numbered 1, 2, … within each ${p.groupBy}`,

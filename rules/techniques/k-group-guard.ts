@@ -20,6 +20,7 @@ export const kGroupGuard = defineTechnique({
     const groups = Object.fromEntries(ctx.params.groupBy.map((g, i) => [`group${i}`, ctx.ref(g)]));
     return {
       locals: { ...groups, distinct: ctx.ref(ctx.params.distinct) },
+      partition: Object.keys(groups),
       final: (l) => {
         const size = `count(DISTINCT ${l('distinct')}) OVER (PARTITION BY ${Object.keys(groups).map(l).join(', ')})`;
         return `CASE WHEN ${size} >= ${ctx.params.k} THEN ${l('value')} ELSE NULL END`;

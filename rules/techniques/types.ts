@@ -70,6 +70,12 @@ export interface PostProcess {
  */
 export interface WindowColumn {
   locals: Record<string, string>;
+  /**
+   * The locals the window partitions by: `final`'s window functions must read only rows with the
+   * same values of these, so an incremental run evaluates the window over just the partitions
+   * its changed rows were or are in (pipelines/pub-state.ts).
+   */
+  partition: string[];
   final(local: (name: string) => string): string;
 }
 

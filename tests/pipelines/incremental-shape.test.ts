@@ -110,13 +110,11 @@ describe('incremental shaping', () => {
     }
   });
 
-  it('publishes again the rows of a block whose point moved (C3), as a full run does', async () => {
-    const root = await tempDir('incr-block');
-    const src = await sourceWith(path.join(root, 'src'), 1);
-    const data = path.join(root, 'data');
-    await runOnce(src, data);
-    // A second batch: 30 new calls at the busiest address, 0.01° north-east of it, which moves its
-    // block's mean by more than one 0.002° grid cell, and so the point of every call on the block.
+  /**
+   * Plants a second batch: 30 new calls at the busiest address, 0.01° north-east of it, which moves
+   * its block's mean by more than one 0.002° grid cell, and so the point of every call on the block.
+   */
+  async function plantBusyBlock(src: string): Promise<{ address: string; calls: number }> {
     const first = path.join(src, batches[0], 'cad_events.csv');
     await mkdir(path.join(src, batches[1]), { recursive: true });
     const conn = await (await DuckDBInstance.create(':memory:')).connect();
@@ -127,14 +125,51 @@ describe('incremental shaping', () => {
       FROM (SELECT * FROM c WHERE address = '${String(busiest.address)}' AND record_status = (SELECT mode(record_status) FROM c) LIMIT 1) c, range(30) r(i))
       TO '${path.join(src, batches[1], 'cad_events.csv')}' (HEADER true)`);
     conn.closeSync();
+    return { address: String(busiest.address), calls: Number(busiest.n) };
+  }
+
+  const publishedAgain = (lines: string[]): number => Number(/^calls-for-service: (\d+) row\(s\) published again/m.exec(lines.join('\n'))?.[1]);
+
+  it('publishes again the rows of a block whose point moved (C3), as a full run does', async () => {
+    const root = await tempDir('incr-block');
+    const src = await sourceWith(path.join(root, 'src'), 1);
+    const data = path.join(root, 'data');
+    await runOnce(src, data);
+    const busiest = await plantBusyBlock(src);
     const second = messages((await runOnce(src, data)).log);
-    const again = Number(/^calls-for-service: (\d+) row\(s\) published again/m.exec(second.join('\n'))?.[1]);
+    const again = publishedAgain(second);
     // Shaped: the 30 new calls and the few withheld ones (reshaped every run, in case they publish now).
     const shaped = shapedCounts(second)['calls-for-service'];
     expect(shaped).toBeGreaterThanOrEqual(30);
     expect(shaped).toBeLessThan(40);
-    expect(again, 'the new calls and the calls already on the block').toBeGreaterThanOrEqual(shaped + Number(busiest.n) - 5);
+    expect(again, 'the new calls and the calls already on the block').toBeGreaterThanOrEqual(shaped + busiest.calls - 5);
     expect(again).toBeLessThan(shaped + 100);
+    const fullData = path.join(root, 'full');
+    await runOnce(src, fullData, { full: true });
+    expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
+  });
+
+  it('publishes again the rows of the block calls moved away from, as a full run does', async () => {
+    const root = await tempDir('incr-block-left');
+    const src = await sourceWith(path.join(root, 'src'), 1);
+    const data = path.join(root, 'data');
+    await runOnce(src, data);
+    const busiest = await plantBusyBlock(src);
+    await runOnce(src, data);
+    // A third batch moves the 30 planted calls to the quietest address: the busiest block's point
+    // moves back, though no call shaped this run is on that block any more.
+    const third = path.join(src, '20991231T000000Z');
+    await mkdir(third, { recursive: true });
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    await conn.run(`CREATE TABLE c AS SELECT * FROM read_csv('${path.join(src, batches[0], 'cad_events.csv')}', all_varchar = true)`);
+    await conn.run(`COPY (SELECT p.* REPLACE (q.address AS address, q.latitude AS latitude, q.longitude AS longitude, '2026-11-14T00:00:00Z' AS updated_at)
+      FROM read_csv('${path.join(src, batches[1], 'cad_events.csv')}', all_varchar = true) p,
+        (SELECT address, any_value(latitude) AS latitude, any_value(longitude) AS longitude FROM c WHERE address IS NOT NULL
+         GROUP BY address ORDER BY count(*), address LIMIT 1) q) TO '${path.join(third, 'cad_events.csv')}' (HEADER true)`);
+    conn.closeSync();
+    const log = messages((await runOnce(src, data)).log);
+    expect(shapedCounts(log)['calls-for-service']).toBeLessThan(40);
+    expect(publishedAgain(log), 'the moved calls and the calls left on the block').toBeGreaterThanOrEqual(30 + busiest.calls - 5);
     const fullData = path.join(root, 'full');
     await runOnce(src, fullData, { full: true });
     expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
