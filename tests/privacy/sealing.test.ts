@@ -32,6 +32,7 @@ describe.each([
   let sealedCalls: string[];
   let sealedOffenses: string[];
   let presentBefore: boolean;
+  let callsBeforeCount: number;
   let lookupBefore: boolean;
   let source: string;
 
@@ -51,6 +52,7 @@ describe.each([
     sealedOffenses = candidates.filter((id) => published.has(pseudonym('offense_id', id)));
     const callsBefore = await keys(first.releaseDir, "c911-call", "event_id");
     presentBefore = sealedCalls.every((id) => callsBefore.has(pseudonym("event_id", id)));
+    callsBeforeCount = callsBefore.size;
 
     const lookupKey = (await readFile(path.join(data, 'lookup.key'), 'utf8')).trim();
     const firstLookup = new Set((await conn.runAndReadAll(`SELECT lookup FROM read_parquet('${first.releaseDir}/datasets/nibr-offs/case-lookup.parquet')`)).getRowObjects().map((r) => String(r.lookup)));
@@ -93,6 +95,14 @@ describe.each([
         for (const id of sealedCalls) expect(text.includes(pseudonym('event_id', id)), name).toBe(false);
       }
     }
+  });
+
+  it('keeps the retained release\'s Parquet file in row-key order, without exactly the sealed rows', async () => {
+    const [row] = (await conn.runAndReadAll(`SELECT count(*) AS n, count(*) FILTER (WHERE before >= k) AS unordered FROM (
+        SELECT event_id AS k, lag(event_id) OVER (ORDER BY file_row_number) AS before
+        FROM read_parquet('${first.releaseDir}/datasets/c911-call/rows.parquet', file_row_number = true))`)).getRowObjects();
+    expect(Number(row.n)).toBe(callsBeforeCount - sealedCalls.length);
+    expect(Number(row.unordered)).toBe(0);
   });
 
   it('rewrites the retained release manifest: counts, hashes and a removal count', async () => {
