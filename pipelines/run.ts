@@ -23,7 +23,7 @@ import { pseudonymColumns } from './pseudonym-columns.ts';
 import { catalogSnapshot } from '../rules/snapshot.ts';
 import { acquireRunLock } from './lock.ts';
 import { markPublished, type PublishedBase } from './pub-state.ts';
-import { shapeDataset, type Shaped } from './shape.ts';
+import { clearPending, shapeDataset, type Shaped } from './shape.ts';
 import { checkRuleChanges } from './rule-changes.ts';
 import { loadCsvDrop, type TableLoadReport } from './sources/csv-drop.ts';
 import { loadPostgres, postgresConnectionFromEnv } from './sources/postgres.ts';
@@ -219,6 +219,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     });
     log.info(`release ${out.releaseId} published`);
     await markPublished(staging.conn, [...parquets.keys()], out.releaseId);
+    await clearPending(staging.conn, compiled.map((c) => c.datasetId));
     await rm(parquetDir, { recursive: true, force: true });
 
     // 6. Sealed records vanish from every retained release too (X6).

@@ -5,7 +5,9 @@
 // withheld rows flagged with the rule that withholds them. A run reshapes only the rows loaded
 // since the last shaping plus the rows withheld then (an embargo lifts as time passes); it
 // reshapes everything on a full run, or when the compiled rules, definition or key differ from
-// the ones the table was shaped with (fingerprint). The published rows are the shaped rows not
+// the ones the table was shaped with (fingerprint). The keys it reshaped stay pending until a
+// release holding them is current, so a patch republishes them even if the run that shaped them
+// died before publishing. The published rows are the shaped rows not
 // withheld, with windows (block points: one new row can move its block's point) evaluated over
 // them (rules/lift.ts). A dataset without post-processing has them written straight into its
 // Parquet file in row-key order, and its published table is a view of that file: patched when it
@@ -43,8 +45,21 @@ async function reusableThrough(conn: DuckDBConnection, compiled: CompiledDataset
   return state && state.fingerprint === compiled.fingerprint && state.through ? state.through : null;
 }
 
-/** TEMP table (__src_key) of the rows an incremental shaping reshaped. */
+/** TEMP table (__src_key) of the rows reshaped since the release now serving (see pendingTable). */
 export const DELTA_KEYS = '_shape_delta_keys';
+
+/**
+ * The persistent table of the source keys reshaped since the dataset's last release: filled with
+ * the shaped rows, in their transaction, and emptied once a release is current (clearPending). A
+ * run that dies between the two leaves its rows to the next run, whose shaping does not see them
+ * again (they were loaded before the shaped table's `through`) but whose patch must republish them.
+ */
+export const pendingTable = (datasetId: string): string => `_shaped_pending_${datasetId.replace(/-/g, '_')}`;
+
+/** Empties the pending keys of these datasets: a release holding their rows is now current. */
+export async function clearPending(conn: DuckDBConnection, datasetIds: readonly string[]): Promise<void> {
+  for (const id of datasetIds) if (await tableExists(conn, pendingTable(id))) await conn.run(`DELETE FROM ${ident(pendingTable(id))}`);
+}
 
 /**
  * Brings shaped_<dataset> up to date with staging; returns how many rows were (re)shaped, and
@@ -55,6 +70,7 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
   const shaped = ident(shapedTable(compiled.datasetId));
   const stg = ident(compiled.sourceTable);
   const pk = ident(compiled.sourceKey);
+  const pending = ident(pendingTable(compiled.datasetId));
   const through = await reusableThrough(conn, compiled, full);
   const now = (await conn.runAndReadAll(`SELECT strftime(timezone('UTC', max(_loaded_at)), '%Y-%m-%dT%H:%M:%S.%fZ') AS t FROM ${stg}`)).getRowObjects()[0].t as string | null;
   await conn.run('BEGIN TRANSACTION');
@@ -62,6 +78,7 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
     let reshaped: number;
     if (through === null) {
       await conn.run(`CREATE OR REPLACE TABLE ${shaped} AS ${compiled.shapeRowsSql('TRUE')}`);
+      await conn.run(`CREATE OR REPLACE TABLE ${pending} AS SELECT __src_key FROM ${shaped} WHERE FALSE`);
       reshaped = Number((await count(conn, `SELECT count(*) AS n FROM ${shaped}`)).n);
     } else {
       const since = `CAST(${literal(through)} AS TIMESTAMPTZ)`;
@@ -70,7 +87,9 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
       await conn.run(`DELETE FROM ${shaped} WHERE __src_key IN (SELECT __src_key FROM _shape_delta)`);
       await conn.run(`INSERT INTO ${shaped} SELECT * FROM _shape_delta`);
       reshaped = Number((await count(conn, 'SELECT count(*) AS n FROM _shape_delta')).n);
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${DELTA_KEYS} AS SELECT __src_key FROM _shape_delta`);
+      await conn.run(`CREATE TABLE IF NOT EXISTS ${pending} AS SELECT __src_key FROM _shape_delta WHERE FALSE`);
+      await conn.run(`INSERT INTO ${pending} SELECT __src_key FROM _shape_delta`);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${DELTA_KEYS} AS SELECT DISTINCT __src_key FROM ${pending}`);
       await conn.run('DROP TABLE _shape_delta');
     }
     await conn.run(`INSERT OR REPLACE INTO _shaped_state VALUES (${literal(compiled.datasetId)}, ${literal(compiled.fingerprint)},

@@ -3,7 +3,7 @@
 // and embargoes that lifted in between included. Different rules, or a clock that went back,
 // cannot make it publish stale rows.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { cp, mkdir, readdir } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { readBulk } from '../helpers/bulk.ts';
@@ -170,6 +170,26 @@ describe('incremental shaping', () => {
     const log = messages((await runOnce(src, data)).log);
     expect(shapedCounts(log)['calls-for-service']).toBeLessThan(40);
     expect(publishedAgain(log), 'the moved calls and the calls left on the block').toBeGreaterThanOrEqual(30 + busiest.calls - 5);
+    const fullData = path.join(root, 'full');
+    await runOnce(src, fullData, { full: true });
+    expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
+  });
+
+  it('a run that died after shaping leaves its rows to the next run, which publishes what a full run does', async () => {
+    const root = await tempDir('incr-died');
+    const src = await sourceWith(path.join(root, 'src'), 1);
+    const data = path.join(root, 'data');
+    const first = await runOnce(src, data);
+    await sourceWith(src, 2);
+    await plantBusyBlock(src);
+    // The second run shapes the new batch, then fails merging it (the serving Parquet file is gone).
+    const serving = path.join(first.releaseDir, 'datasets', 'c911-call', 'rows.parquet');
+    await rename(serving, `${serving}.away`);
+    await expect(runOnce(src, data)).rejects.toThrow();
+    await rename(`${serving}.away`, serving);
+    // The third run has nothing new to load, yet must publish the second batch's rows.
+    const third = messages((await runOnce(src, data)).log);
+    expect(publishedAgain(third)).toBeGreaterThan(30);
     const fullData = path.join(root, 'full');
     await runOnce(src, fullData, { full: true });
     expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
