@@ -6,10 +6,10 @@
 //
 // State, in the staging file: _pub_<dataset> holds per published row its source key, window
 // values, the columns the windows partition by and touched flags (for the run report's counts),
-// and _pub_state records which release that state was published in, under which compiled rules. A run patches only when that
-// release is the one now serving, its Parquet file has the same columns, the rules (fingerprint)
-// are the same and shaping was incremental; otherwise it takes the full path, which rebuilds the
-// state. The state is marked unpublished before it changes and marked with the new release once
+// and _pub_state records which release that state was published in, under which compiled rules.
+// A run patches only when that release is the one now serving, its Parquet file has the same
+// columns, the rules (fingerprint) are the same and shaping was incremental; otherwise it takes
+// the full path, which rebuilds the state. The state is marked unpublished before it changes and marked with the new release once
 // that release is whole and current, so a run that dies in between leaves a state no run trusts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PARQUET_OPTIONS } from '../publisher/export.ts';
@@ -111,8 +111,8 @@ export async function writeMerged(
  * partition, so values can move only in the partitions the reshaped rows were in (as the
  * state has them) or are in now: each group of windows is evaluated over just those partitions
  * (_pub_w<i>). Then TEMP table _pub_w: every window value of the rows to publish again, from that
- * evaluation, else from the state (unchanged). On 11 M calls: 1.6 M rows in the 801 blocks a day of
- * changes touches, instead of windows over every row and a full join with the state.
+ * evaluation, else from the state (unchanged). On 11 M calls: 1.6 M rows in the 801 blocks a
+ * day of changes touches, instead of windows over every row and a full join with the state.
  */
 async function rowsToRepublish(conn: DuckDBConnection, c: CompiledDataset, shaped: string, deltaKeys: string): Promise<void> {
   const state = ident(stateTable(c.datasetId));

@@ -7,12 +7,12 @@
 // reshapes everything on a full run, or when the compiled rules, definition or key differ from
 // the ones the table was shaped with (fingerprint). The keys it reshaped stay pending until a
 // release holding them is current, so a patch republishes them even if the run that shaped them
-// died before publishing. The published rows are the shaped rows not
-// withheld, with windows (block points: one new row can move its block's point) evaluated over
-// them (rules/lift.ts). A dataset without post-processing has them written straight into its
-// Parquet file in row-key order, and its published table is a view of that file: patched when it
-// can be (only the rows reshaped or whose window value moved are published again, merged with the
-// release now serving), else computed in full; either way its state is kept for the next patch
+// died before publishing. The published rows are the shaped rows not withheld, with windows
+// (block points: one new row can move its block's point) evaluated over them (rules/lift.ts).
+// A dataset without post-processing has them written straight into its Parquet file in row-key
+// order, and its published table is a view of that file: patched when it can be (only the rows
+// reshaped or whose window value moved are published again, merged with the release now
+// serving), else computed in full; either way its state is kept for the next patch
 // (pipelines/pub-state.ts). A dataset with post-processing (X8) gets a table that X8 updates.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PARQUET_OPTIONS } from '../publisher/export.ts';
