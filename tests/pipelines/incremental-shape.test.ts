@@ -46,6 +46,13 @@ function shapedCounts(lines: string[]): Record<string, number> {
   return out;
 }
 
+/** The current release of `data` holds byte for byte what one full run over `src` publishes. */
+async function expectAsFullRun(src: string, root: string, data: string): Promise<void> {
+  const fullData = path.join(root, 'full');
+  await runOnce(src, fullData, { full: true });
+  expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
+}
+
 const messages = (log: { lines: string[] }): string[] => log.lines.map((l) => l.replace(/^info: /, ''));
 
 /** Per dataset of the current release: rows of its Parquet file whose key is not above the one before. */
@@ -144,9 +151,7 @@ describe('incremental shaping', () => {
     expect(shaped).toBeLessThan(40);
     expect(again, 'the new calls and the calls already on the block').toBeGreaterThanOrEqual(shaped + busiest.calls - 5);
     expect(again).toBeLessThan(shaped + 100);
-    const fullData = path.join(root, 'full');
-    await runOnce(src, fullData, { full: true });
-    expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
+    await expectAsFullRun(src, root, data);
   });
 
   it('publishes again the rows of the block calls moved away from, as a full run does', async () => {
@@ -170,9 +175,7 @@ describe('incremental shaping', () => {
     const log = messages((await runOnce(src, data)).log);
     expect(shapedCounts(log)['calls-for-service']).toBeLessThan(40);
     expect(publishedAgain(log), 'the moved calls and the calls left on the block').toBeGreaterThanOrEqual(30 + busiest.calls - 5);
-    const fullData = path.join(root, 'full');
-    await runOnce(src, fullData, { full: true });
-    expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
+    await expectAsFullRun(src, root, data);
   });
 
   it('a run that died after shaping leaves its rows to the next run, which publishes what a full run does', async () => {
@@ -190,9 +193,7 @@ describe('incremental shaping', () => {
     // The third run has nothing new to load, yet must publish the second batch's rows.
     const third = messages((await runOnce(src, data)).log);
     expect(publishedAgain(third)).toBeGreaterThan(30);
-    const fullData = path.join(root, 'full');
-    await runOnce(src, fullData, { full: true });
-    expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
+    await expectAsFullRun(src, root, data);
   });
 
   it('reshapes everything when the rules differ from the ones the rows were shaped with', async () => {
