@@ -44,7 +44,7 @@ const touchedColumns = (c: CompiledDataset): string[] => c.touchedRules.map((r) 
  */
 function stateSelect(c: CompiledDataset): string {
   const partitions = [...new Set(c.windowGroups.flatMap((g) => g.partition))];
-  return ['__src_key', ...c.windowColumns, ...partitions, ...touchedColumns(c)].map((x) => (x === '__src_key' ? x : ident(x))).join(', ');
+  return ['__src_key', ...[...c.windowColumns, ...partitions, ...touchedColumns(c)].map(ident)].join(', ');
 }
 
 /** Saves the state of the published rows (a query: publishSql with `state`); unpublished until markPublished. */

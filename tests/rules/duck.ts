@@ -33,6 +33,11 @@ export function lit(v: unknown): string {
 
 export const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/** A predicate: each of `columns` holds the value `row` has in it (NULL matching NULL). */
+export function sameValues(columns: readonly string[], row: Row): string {
+  return columns.map((c) => `${q(c)} IS NOT DISTINCT FROM ${lit(row[c])}`).join(' AND ');
+}
+
 /** A typed VALUES table with a hidden row number `__n`, as a parenthesized subquery. */
 export function values(cols: Record<string, FieldType>, rows: unknown[][]): string {
   const names = Object.keys(cols);

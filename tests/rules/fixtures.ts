@@ -7,7 +7,7 @@ import { loadCatalog, type Catalog } from '../../rules/catalog.ts';
 import { compileDataset, type CompileOptions, type CompiledDataset } from '../../rules/compile.ts';
 import type { Rule } from '../../rules/schema.ts';
 import { DefinitionError } from '../../rules/yaml-file.ts';
-import { lit, q, TEST_KEY_HEX, TEST_TZ, type Duck } from './duck.ts';
+import { lit, q, sameValues, TEST_KEY_HEX, TEST_TZ, type Duck } from './duck.ts';
 
 export const NOW_ISO = '2025-02-01T12:00:00Z';
 export const OPTS: CompileOptions = { secretHex: TEST_KEY_HEX, timezone: TEST_TZ, nowIso: NOW_ISO };
@@ -120,13 +120,9 @@ export async function runCompiled(duck: Duck, c: CompiledDataset) {
 async function expectWindowsByPartition(duck: Duck, c: CompiledDataset, shaped: string): Promise<void> {
   const whole = await duck.all(c.publishSql(shaped, { state: true }));
   for (const g of c.windowGroups) {
-    const cols = g.partition.map((p) => `"${p}"`).join(', ');
-    const parts = await duck.all(`SELECT DISTINCT ${cols} FROM ${shaped} WHERE __withheld IS NULL`);
+    const parts = await duck.all(`SELECT DISTINCT ${g.partition.map(q).join(', ')} FROM ${shaped} WHERE __withheld IS NULL`);
     const pieces: Record<string, unknown>[] = [];
-    for (const part of parts) {
-      const where = g.partition.map((p) => `"${p}" IS NOT DISTINCT FROM ${part[p] === null ? 'NULL' : `'${String(part[p]).replaceAll("'", "''")}'`}`).join(' AND ');
-      pieces.push(...(await duck.all(g.valuesSql(shaped, where))));
-    }
+    for (const part of parts) pieces.push(...(await duck.all(g.valuesSql(shaped, sameValues(g.partition, part)))));
     const pick = (r: Record<string, unknown>) => [r.__src_key, ...g.columns.map((w) => r[w])];
     expect(pieces.map(pick).sort(), `windows over ${g.partition.join(', ')}, one partition at a time`).toEqual(whole.map(pick).sort());
   }

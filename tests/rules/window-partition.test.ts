@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldType } from '../../pipelines/contract.ts';
 import { TECHNIQUES } from '../../rules/registry.ts';
 import type { Technique, WindowColumn } from '../../rules/techniques/types.ts';
-import { openDuck, q, TEST_KEY_HEX, TEST_TZ, values, type Duck } from './duck.ts';
+import { openDuck, q, sameValues, TEST_KEY_HEX, TEST_TZ, values, type Duck } from './duck.ts';
 
 let duck: Duck;
 beforeAll(async () => {
@@ -36,8 +36,7 @@ async function windowValues(w: WindowColumn, field: string, byPartition: boolean
   const parts = await duck.all(`SELECT DISTINCT ${w.partition.map(q).join(', ')} FROM stored`);
   const rows: { __n: number; out: unknown }[] = [];
   for (const p of parts) {
-    const where = w.partition.map((n) => `${q(n)} IS NOT DISTINCT FROM ${p[n] === null ? 'NULL' : `'${String(p[n]).replaceAll("'", "''")}'`}`).join(' AND ');
-    rows.push(...((await duck.all(sql(where))) as { __n: number; out: unknown }[]));
+    rows.push(...((await duck.all(sql(sameValues(w.partition, p)))) as { __n: number; out: unknown }[]));
   }
   return rows.sort((a, b) => Number(a.__n) - Number(b.__n)).map((r) => r.out);
 }
