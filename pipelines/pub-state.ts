@@ -105,6 +105,17 @@ export async function writeMerged(
 }
 
 /**
+ * Whether a row's partition (its `columns`) is one of the rows of `table`, NULL matching NULL as
+ * PARTITION BY groups them. The partition is compared as one struct value: structs compare NULL
+ * fields as equal, so `IN` matches what `IS NOT DISTINCT FROM` on every column would, as a hash
+ * join (0.8 s over the 11 M calls, where a correlated EXISTS with IS NOT DISTINCT FROM took 3.3 s).
+ */
+export function inPartitionsSql(columns: readonly string[], table: string): string {
+  const struct = `{${columns.map((p, n) => `'p${n}': ${ident(p)}`).join(', ')}}`;
+  return `${struct} IN (SELECT ${struct} FROM ${ident(table)})`;
+}
+
+/**
  * TEMP table _pub_redo (__src_key): the rows to publish again. Those reshaped since the release
  * now serving (`deltaKeys`: this run's, and a run's that died before publishing), and those
  * whose window value moved or that are new to the state. A window reads only the rows of its
@@ -120,12 +131,16 @@ async function rowsToRepublish(conn: DuckDBConnection, c: CompiledDataset, shape
   for (const [i, g] of c.windowGroups.entries()) {
     const cols = g.partition.map(ident).join(', ');
     const inDelta = `WHERE __src_key IN (SELECT __src_key FROM ${ident(deltaKeys)})`;
+    // Withheld rows take no part in windows: a row reshaped but withheld (an embargo still on)
+    // names no partition of its own, only the one it was published in, if any (from the state).
     await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_part${i} AS
-      SELECT DISTINCT ${cols} FROM (SELECT ${cols} FROM ${ident(shaped)} ${inDelta} UNION ALL SELECT ${cols} FROM ${state} ${inDelta})`);
-    const same = g.partition.map((p) => `a.${ident(p)} IS NOT DISTINCT FROM ${ident(shaped)}.${ident(p)}`).join(' AND ');
-    await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w${i} AS ${g.valuesSql(shaped, `EXISTS (SELECT 1 FROM _pub_part${i} a WHERE ${same})`)}`);
+      SELECT DISTINCT ${cols} FROM (SELECT ${cols} FROM ${ident(shaped)} ${inDelta} AND __withheld IS NULL UNION ALL SELECT ${cols} FROM ${state} ${inDelta})`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w${i} AS ${g.valuesSql(shaped, inPartitionsSql(g.partition, `_pub_part${i}`))}`);
     const moved = g.columns.map((w) => `w.${ident(w)} IS DISTINCT FROM p.${ident(w)}`);
-    changed.push(`SELECT w.__src_key FROM _pub_w${i} w LEFT JOIN ${state} p ON p.__src_key = w.__src_key WHERE ${['p.__src_key IS NULL', ...moved].join(' OR ')}`);
+    // A row outside the delta has the partition the state has for it, so the state is read for
+    // the same partitions only (a delta row is published again anyway).
+    const stateInParts = `(SELECT * FROM ${state} WHERE ${inPartitionsSql(g.partition, `_pub_part${i}`)})`;
+    changed.push(`SELECT w.__src_key FROM _pub_w${i} w LEFT JOIN ${stateInParts} p ON p.__src_key = w.__src_key WHERE ${['p.__src_key IS NULL', ...moved].join(' OR ')}`);
   }
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_redo AS ${changed.join(' UNION ')}`);
   const values = c.windowGroups.flatMap((g, i) => g.columns.map((w) => `CASE WHEN w${i}.__src_key IS NULL THEN p.${ident(w)} ELSE w${i}.${ident(w)} END AS ${ident(w)}`));
