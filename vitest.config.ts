@@ -11,6 +11,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    globalSetup: ['tests/global-tmp.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
   },

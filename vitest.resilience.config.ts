@@ -11,6 +11,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    globalSetup: ['tests/global-tmp.ts'],
     fileParallelism: false,
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-resilience.json' },
