@@ -9,12 +9,10 @@ import { generateDemoRecords } from '../pipelines/demo/generate.ts';
 import { BATCH_NAME } from '../pipelines/sources/csv-drop.ts';
 import { systemClock } from '../pipelines/io.ts';
 import { stderrLogger, stderrProgress } from '../pipelines/progress.ts';
-import { runPipelines } from '../pipelines/run.ts';
+import { runPipelines, type RunOptions } from '../pipelines/run.ts';
 import { scheduleDatasets } from '../pipelines/schedule.ts';
 import { statusForConfig, statusJson, statusText } from '../pipelines/status.ts';
 import { loadDatasets } from '../datasets/load.ts';
-import { startServer } from '../site/server.ts';
-import { renderReleasePages } from '../site/render-pages.ts';
 import { rulesCommand, RulesUsageError } from './rules-command.ts';
 import { rollback as rollbackRelease } from '../pipelines/rollback.ts';
 import { appendAudit, readAudit } from '../pipelines/audit.ts';
@@ -83,6 +81,21 @@ async function demoRecords(args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
+/**
+ * The portal's page renderer, for the scan gate. The site's modules (express, vega) take about a
+ * second to load, so they load in the background while the run stages and applies the rules.
+ */
+function pageRenderer(): NonNullable<RunOptions['renderPages']> {
+  const loading = import('../site/render-pages.ts');
+  loading.catch(() => {}); // reported by the call that needs it
+  return async (dir) => (await loading).renderReleasePages(dir);
+}
+
+/** The portal server, loaded only by the commands that serve. */
+async function startServer(opts: { dataDir: string; port: number }) {
+  return (await import('../site/server.ts')).startServer(opts);
+}
+
 const RUN_OPTIONS = { source: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, dataset: { type: 'string', multiple: true }, full: { type: 'boolean' } } as const;
 
 async function run(args: string[]): Promise<void> {
@@ -90,7 +103,7 @@ async function run(args: string[]): Promise<void> {
   const config = await configFrom(values);
   const t0 = Date.now();
   await appendAudit(config.dataDir, 'run', { datasets: values.dataset ?? 'all', full: Boolean(values.full) });
-  const result = await runPipelines({ config, only: values.dataset, full: values.full, log, progress: stderrProgress(), clock: systemClock, renderPages: renderReleasePages });
+  const result = await runPipelines({ config, only: values.dataset, full: values.full, log, progress: stderrProgress(), clock: systemClock, renderPages: pageRenderer() });
   log.info(`run finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.stdout.write(`${JSON.stringify({ releaseId: result.releaseId, reports: result.reports })}\n`);
 }
@@ -122,7 +135,8 @@ async function start(args: string[]): Promise<void> {
     await generateDemoRecords({ outDir: config.sourceDir, years: config.demo.years, seed: config.demo.seed, end, progress: stderrProgress() });
   }
   // 2. One run of every pipeline.
-  await runPipelines({ config, log, progress: stderrProgress(), clock: systemClock, renderPages: renderReleasePages }).catch((err) => {
+  const renderPages = pageRenderer();
+  await runPipelines({ config, log, progress: stderrProgress(), clock: systemClock, renderPages }).catch((err) => {
     log.error(`first run failed: ${(err as Error).message}; serving the last good release, if any`);
   });
   // 3. The portal, and the schedules.
@@ -130,7 +144,7 @@ async function start(args: string[]): Promise<void> {
   log.info(`portal at ${server.url}`);
   const datasets = (await loadDatasets(config.datasetsDir)).map(({ def }) => ({ id: def.id, slug: def.slug, schedule: def.schedule }));
   const scheduler = scheduleDatasets(datasets, config.agency.timezone, async (id) => {
-    await runPipelines({ config, only: [id], log, progress: stderrProgress(), clock: systemClock, renderPages: renderReleasePages });
+    await runPipelines({ config, only: [id], log, progress: stderrProgress(), clock: systemClock, renderPages });
   }, log);
   const stop = async () => {
     scheduler.stop();
