@@ -118,12 +118,13 @@ export function inPartitionsSql(columns: readonly string[], table: string): stri
 /**
  * TEMP table _pub_redo (__src_key): the rows to publish again. Those reshaped since the release
  * now serving (`deltaKeys`: this run's, and a run's that died before publishing), and those
- * whose window value moved or that are new to the state. A window reads only the rows of its
- * partition, so values can move only in the partitions the reshaped rows were in (as the
- * state has them) or are in now: each group of windows is evaluated over just those partitions
- * (_pub_w<i>). Then TEMP table _pub_w: every window value of the rows to publish again, from that
- * evaluation, else from the state (unchanged). On 11 M calls: 1.6 M rows in the 801 blocks a
- * day of changes touches, instead of windows over every row and a full join with the state.
+ * whose window value moved or that are new to the state. A window reads only the published rows
+ * of its partition, so values can move only in the partitions the reshaped rows were published
+ * in (as the state has them) or are published in now: each group of windows is evaluated over
+ * just those partitions (_pub_w<i>). Then TEMP table _pub_w: every window value of the rows to
+ * publish again, from that evaluation, else from the state (unchanged). On 11 M calls, the bench's
+ * day of changes touches about 700 blocks (1.4 M rows), instead of windows over every row and a full join
+ * with the state.
  */
 async function rowsToRepublish(conn: DuckDBConnection, c: CompiledDataset, shaped: string, deltaKeys: string): Promise<void> {
   const state = ident(stateTable(c.datasetId));
