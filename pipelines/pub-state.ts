@@ -136,12 +136,12 @@ async function rowsToRepublish(conn: DuckDBConnection, c: CompiledDataset, shape
     // names no partition of its own, only the one it was published in, if any (from the state).
     await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_part${i} AS
       SELECT DISTINCT ${cols} FROM (SELECT ${cols} FROM ${ident(shaped)} ${inDelta} AND __withheld IS NULL UNION ALL SELECT ${cols} FROM ${state} ${inDelta})`);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w${i} AS ${g.valuesSql(shaped, inPartitionsSql(g.partition, `_pub_part${i}`))}`);
+    const inParts = inPartitionsSql(g.partition, `_pub_part${i}`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_w${i} AS ${g.valuesSql(shaped, inParts)}`);
     const moved = g.columns.map((w) => `w.${ident(w)} IS DISTINCT FROM p.${ident(w)}`);
     // A row outside the delta has the partition the state has for it, so the state is read for
     // the same partitions only (a delta row is published again anyway).
-    const stateInParts = `(SELECT * FROM ${state} WHERE ${inPartitionsSql(g.partition, `_pub_part${i}`)})`;
-    changed.push(`SELECT w.__src_key FROM _pub_w${i} w LEFT JOIN ${stateInParts} p ON p.__src_key = w.__src_key WHERE ${['p.__src_key IS NULL', ...moved].join(' OR ')}`);
+    changed.push(`SELECT w.__src_key FROM _pub_w${i} w LEFT JOIN (SELECT * FROM ${state} WHERE ${inParts}) p ON p.__src_key = w.__src_key WHERE ${['p.__src_key IS NULL', ...moved].join(' OR ')}`);
   }
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_redo AS ${changed.join(' UNION ')}`);
   const values = c.windowGroups.flatMap((g, i) => g.columns.map((w) => `CASE WHEN w${i}.__src_key IS NULL THEN p.${ident(w)} ELSE w${i}.${ident(w)} END AS ${ident(w)}`));
