@@ -14,7 +14,7 @@ import { scheduleDatasets } from '../pipelines/schedule.ts';
 import { statusForConfig, statusJson, statusText } from '../pipelines/status.ts';
 import { loadDatasets } from '../datasets/load.ts';
 import { rulesCommand, RulesUsageError } from './rules-command.ts';
-import { rollback as rollbackRelease } from '../pipelines/rollback.ts';
+import { rollback as rollbackRelease, sealRetained } from '../pipelines/rollback.ts';
 import { appendAudit, readAudit } from '../pipelines/audit.ts';
 
 const USAGE = `publisher: an open-data publisher for police records
@@ -29,9 +29,12 @@ usage:
   publisher serve [--data DIR] [--port N]
       serve the portal from the published releases
   publisher audit [--data DIR] [--json]
-      the audit log of admin actions (manual runs, rule approvals, rollbacks), for the privacy office
+      the audit log of admin actions (manual runs, rule approvals, rollbacks, sealing), for the privacy office
   publisher rollback [--data DIR] [--to RELEASE]
-      serve an earlier retained release again (the one before the current one by default)
+      serve an earlier retained release again (the one before the current one by default),
+      first removing from it every record sealed since it was published
+  publisher seal [--data DIR]
+      remove sealed records from every retained release now (a rollback does it for its target)
   publisher status [--data DIR] [--json]
       recent runs, and each dataset's last success, last failure and next scheduled run
   publisher rules diff [--data DIR] [--json]
@@ -173,8 +176,17 @@ async function rollback(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' }, to: { type: 'string' } } });
   const config = await configFrom(values);
   const result = await rollbackRelease(config.dataDir, values.to);
+  for (const [id, n] of Object.entries(result.sealed)) if (n) log.info(`sealing: removed ${n} sealed row(s) of ${id} from ${result.to} before it served`);
   log.info(`now serving ${result.to} (was ${result.from ?? 'nothing'})`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function seal(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' } } });
+  const results = await sealRetained((await configFrom(values)).dataDir);
+  for (const r of results) log.info(`sealing: removed ${r.removed} row(s) of ${r.datasetId} from retained release ${r.releaseId}`);
+  if (!results.length) log.info('sealing: no retained release holds a sealed row');
+  process.stdout.write(`${JSON.stringify(results)}\n`);
 }
 
 async function status(args: string[]): Promise<void> {
@@ -183,7 +195,7 @@ async function status(args: string[]): Promise<void> {
   process.stdout.write(values.json ? `${JSON.stringify(statusJson(report))}\n` : statusText(report));
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start, rules, rollback, status, audit };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { 'demo-records': demoRecords, run, serve, start, rules, rollback, seal, status, audit };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

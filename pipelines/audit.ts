@@ -1,4 +1,4 @@
-// The audit log of admin actions (rule approvals, manual runs, rollbacks): one JSON line each in
+// The audit log of admin actions (rule approvals, manual runs, rollbacks, sealing on demand): one JSON line each in
 // DATA/audit.jsonl, append-only, readable by the privacy office.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export interface AuditEntry {
   at: string;
-  action: 'rules.approve' | 'run' | 'rollback';
+  action: 'rules.approve' | 'run' | 'rollback' | 'seal';
   actor: string;
   details: Record<string, unknown>;
 }

@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDatasets, type LoadedDataset } from '../datasets/load.ts';
 import { cleanTemporary, writeRelease } from '../publisher/release-writer.ts';
-import { sealRetainedReleases } from '../publisher/sealing.ts';
+import { saveSealList } from '../publisher/seal-list.ts';
 import { openCurrentRelease, type OpenRelease } from '../publisher/release-reader.ts';
 import type { RunReport } from '../publisher/manifest.ts';
 import { loadCatalog, type Catalog } from '../rules/catalog.ts';
@@ -183,7 +183,19 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const lookups: (string | null)[] = [];
     for (const [i, { def }] of selected.entries()) lookups.push(disabledI7(o) ? null : await buildCaseLookup(staging.conn, def, compiled[i], lookupKey));
 
-    // 5. Write the release, scan it (X3) and switch it in.
+    // 5. The seal list (X6): every key sealed so far, saved before the release switches in. A
+    //    retained release keeps its rows, unserved, until a rollback applies the list to it.
+    const sealed = [];
+    for (const [i, c] of compiled.entries()) {
+      if (!c.sealedKeysSql) continue;
+      const keysTable = `sealed_${c.datasetId.replace(/-/g, '_')}`;
+      await staging.conn.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS ${c.sealedKeysSql}`);
+      const lookupKeysTable = lookups[i] ? await buildSealedLookupKeys(staging.conn, selected[i].def, c, lookupKey, lookups[i]!) : null;
+      sealed.push({ datasetId: c.datasetId, keysTable, lookupKeysTable });
+    }
+    for (const [id, n] of Object.entries(await saveSealList(staging.conn, config.dataDir, sealed))) log.info(`sealing: ${n} sealed row key(s) of ${id} on the seal list`);
+
+    // 6. Write the release, scan it (X3) and switch it in.
     const scanOn = !o.disabledRules?.includes('X3');
     if (scanOn) {
       const t = await buildScanTerms(staging.conn, tables, fullLoad);
@@ -221,19 +233,6 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     await markPublished(staging.conn, [...parquets.keys()], out.releaseId);
     await clearPending(staging.conn, compiled.map((c) => c.datasetId));
     await rm(parquetDir, { recursive: true, force: true });
-
-    // 6. Sealed records vanish from every retained release too (X6).
-    const sealed = [];
-    for (const [i, c] of compiled.entries()) {
-      if (!c.sealedKeysSql) continue;
-      const keysTable = `sealed_${c.datasetId.replace(/-/g, '_')}`;
-      await staging.conn.run(`CREATE OR REPLACE TEMP TABLE ${keysTable} AS ${c.sealedKeysSql}`);
-      const lookupKeysTable = lookups[i] ? await buildSealedLookupKeys(staging.conn, selected[i].def, c, lookupKey, lookups[i]!) : null;
-      sealed.push({ datasetId: c.datasetId, keysTable, lookupKeysTable });
-    }
-    for (const r of await sealRetainedReleases(staging.conn, config.dataDir, out.releaseId, sealed)) {
-      log.info(`sealing: removed ${r.removed} row(s) of ${r.datasetId} from retained release ${r.releaseId}`);
-    }
 
     record.status = 'succeeded';
     record.releaseId = out.releaseId;

@@ -1,5 +1,6 @@
-// X6 across releases: a record sealed after it was published disappears from every retained
-// release too. Each affected release's bulk files are rewritten without the sealed rows (new
+// X6 across releases: a record sealed after it was published disappears from a retained release
+// before that release serves again (`publisher rollback`, `publisher seal`; the keys come from the
+// seal list, publisher/seal-list.ts). Each affected release's bulk files are rewritten without the sealed rows (new
 // files renamed over the old, Parquet last; of CSV/JSON in parts, only the parts that held sealed
 // rows, the replaced parts deleted after the manifest) and its manifest rewritten last, with only a count
 // of removals. Chart aggregates are left as published: counts, never identities.
@@ -130,32 +131,34 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
   return removed;
 }
 
-/** Removes sealed rows from every retained release other than `currentId`. */
-export async function sealRetainedReleases(conn: DuckDBConnection, dataDir: string, currentId: string, sealed: SealedKeys[]): Promise<SealingResult[]> {
-  const root = path.join(dataDir, RELEASES_DIR);
-  const ids = (await listReleaseIds(dataDir)).filter((n) => n !== currentId);
+/** Removes the sealed rows from one release (its files and manifest); what it removed, per dataset. */
+export async function sealRelease(conn: DuckDBConnection, dir: string, sealed: readonly SealedKeys[]): Promise<SealingResult[]> {
+  const releaseId = path.basename(dir);
+  const manifest = await readManifest(dir);
+  const obsolete: string[] = [];
   const results: SealingResult[] = [];
-  for (const releaseId of ids) {
-    const dir = path.join(root, releaseId);
-    const manifest = await readManifest(dir);
-    const obsolete: string[] = [];
-    let touched = false;
-    for (const { datasetId, keysTable, lookupKeysTable } of sealed) {
-      const index = manifest.datasets.findIndex((d) => d.id === datasetId);
-      if (index < 0) continue;
-      if (lookupKeysTable) await rewriteLookup(conn, dir, manifest, index, lookupKeysTable);
-      const removed = await rewriteDataset(conn, dir, manifest, index, keysTable, obsolete);
-      if (removed) {
-        touched = true;
-        results.push({ releaseId, datasetId, removed });
-      }
-    }
-    if (touched) {
-      const tmp = path.join(dir, `.${MANIFEST_FILE}.${process.pid}`);
-      await writeFile(tmp, JSON.stringify(manifest, null, 2));
-      await rename(tmp, path.join(dir, MANIFEST_FILE));
-      for (const file of obsolete) await rm(file, { force: true });
-    }
+  for (const { datasetId, keysTable, lookupKeysTable } of sealed) {
+    const index = manifest.datasets.findIndex((d) => d.id === datasetId);
+    if (index < 0) continue;
+    const lookups = lookupKeysTable ? await rewriteLookup(conn, dir, manifest, index, lookupKeysTable) : 0;
+    const removed = await rewriteDataset(conn, dir, manifest, index, keysTable, obsolete);
+    if (removed || lookups) results.push({ releaseId, datasetId, removed });
+  }
+  if (results.some((r) => r.removed)) {
+    const tmp = path.join(dir, `.${MANIFEST_FILE}.${process.pid}`);
+    await writeFile(tmp, JSON.stringify(manifest, null, 2));
+    await rename(tmp, path.join(dir, MANIFEST_FILE));
+    for (const file of obsolete) await rm(file, { force: true });
+  }
+  return results;
+}
+
+/** Removes sealed rows from every retained release other than `currentId`. */
+export async function sealRetainedReleases(conn: DuckDBConnection, dataDir: string, currentId: string | null, sealed: readonly SealedKeys[]): Promise<SealingResult[]> {
+  const root = path.join(dataDir, RELEASES_DIR);
+  const results: SealingResult[] = [];
+  for (const releaseId of (await listReleaseIds(dataDir)).filter((n) => n !== currentId)) {
+    results.push(...(await sealRelease(conn, path.join(root, releaseId), sealed)));
   }
   return results;
 }

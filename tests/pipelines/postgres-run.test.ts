@@ -1,6 +1,6 @@
 // Whole runs against a real PostgreSQL records database (Debian's server, run as the postgres
-// user): an incremental pull, a reclassified offense, a sealed call removed from the new and the
-// retained release, and the source going down (the last release keeps serving; the failure is
+// user): an incremental pull, a reclassified offense, a sealed call removed from the new release
+// and (by `publisher seal`) from the retained one, and the source going down (the last release keeps serving; the failure is
 // recorded).
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createHmac } from 'node:crypto';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../pipelines/config.ts';
 import { readRuns } from '../../pipelines/history.ts';
 import { memoryLogger, noProgress } from '../../pipelines/io.ts';
+import { sealRetained } from '../../pipelines/rollback.ts';
 import { runPipelines } from '../../pipelines/run.ts';
 import { contractDdl, openToServer, startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { demoDrop, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
@@ -67,9 +68,11 @@ describe('runs against PostgreSQL', () => {
     const runs = await readRuns(data);
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     expect((await published(second.releaseDir, 'nibr-offs', 'offense_id')).get(pseudonym('offense_id', offense))?.nibrs_code).toBe('23H');
-    for (const dir of [first.releaseDir, second.releaseDir]) {
-      expect((await published(dir, 'c911-call', 'event_id')).has(pseudonym('event_id', call)), dir).toBe(false);
-    }
+    expect((await published(second.releaseDir, 'c911-call', 'event_id')).has(pseudonym('event_id', call))).toBe(false);
+    // The retained release keeps it, unserved, until it would serve again or `publisher seal` runs.
+    expect((await published(first.releaseDir, 'c911-call', 'event_id')).has(pseudonym('event_id', call))).toBe(true);
+    expect(await sealRetained(data)).toEqual([{ releaseId: first.releaseId, datasetId: 'c911-call', removed: 1 }]);
+    expect((await published(first.releaseDir, 'c911-call', 'event_id')).has(pseudonym('event_id', call))).toBe(false);
     expect(second.reports['c911-call'].withheldByRule.X6).toBe(first.reports['c911-call'].withheldByRule.X6 + 1);
 
     // The records database goes down: the run fails clearly, the last release keeps serving.

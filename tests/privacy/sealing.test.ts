@@ -1,6 +1,7 @@
 // Baseline attack 5 and X6 across releases: records sealed after publication vanish from the
-// next release and from every retained one (files and manifests rewritten), so differencing
-// consecutive releases cannot tell which records were sealed; only a count is published.
+// next release, and from a retained one before it serves again (a rollback applies the seal list
+// to it: files and manifest rewritten), so differencing consecutive releases cannot tell which
+// records were sealed; only a count is published.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { caseLookupHash } from '../../publisher/case-lookup.ts';
 import { sha256File } from '../../publisher/files.ts';
 import { readManifest } from '../../publisher/release-reader.ts';
 import { cleanTemporary } from '../../publisher/release-writer.ts';
+import { rollback } from '../../pipelines/rollback.ts';
 import { readBulk } from '../helpers/bulk.ts';
 import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
 
@@ -35,6 +37,8 @@ describe.each([
   let callsBeforeCount: number;
   let lookupBefore: boolean;
   let source: string;
+  let retainedUntilRollback: boolean;
+  let rolledBack: Awaited<ReturnType<typeof rollback>>;
 
   beforeAll(async () => {
     conn = await (await DuckDBInstance.create(':memory:')).connect();
@@ -67,6 +71,17 @@ describe.each([
     await seal('cad_events.csv', 'event_id', sealedCalls);
     await seal('rms_offenses.csv', 'offense_id', sealedOffenses);
     second = await runOnce(source, data, { clock: () => new Date('2026-11-15T12:00:00Z') }, config);
+    // The retained release is not served, so it keeps its rows until it would serve again.
+    const retained = await keys(first.releaseDir, 'c911-call', 'event_id');
+    retainedUntilRollback = sealedCalls.every((id) => retained.has(pseudonym('event_id', id)));
+    rolledBack = await rollback(data, first.releaseId);
+  });
+
+  it('a rollback removes the sealed rows from the retained release before it serves it', () => {
+    expect(retainedUntilRollback).toBe(true);
+    expect(rolledBack.to).toBe(first.releaseId);
+    expect(rolledBack.sealed['c911-call']).toBe(3);
+    expect(rolledBack.sealed['nibr-offs']).toBe(sealedOffenses.length);
   });
 
   it('the sealed rows were published before (so this test can fail)', () => {
@@ -75,7 +90,7 @@ describe.each([
     expect(presentBefore).toBe(true);
   });
 
-  it('removes sealed rows from the new release and from the retained one', async () => {
+  it('removes sealed rows from the new release and from the retained one it rolled back to', async () => {
     for (const dir of [first.releaseDir, second.releaseDir]) {
       const calls = await keys(dir, 'c911-call', 'event_id');
       const offenses = await keys(dir, 'nibr-offs', 'offense_id');

@@ -77,7 +77,7 @@ describe('no HTTP route performs an admin action', () => {
 });
 
 describe('the CLI audits every admin action', () => {
-  it('run, rules approve and rollback each append one audit entry, in order', async () => {
+  it('run, rules approve, rollback and seal each append one audit entry, in order', async () => {
     const env = { PUBLISHER_KEY: TEST_KEY };
     const start = (await readAudit(data)).length;
     const before = await currentTarget(data);
@@ -90,9 +90,12 @@ describe('the CLI audits every admin action', () => {
     const rollback = await runCli(['rollback'], { cwd, env });
     expect(rollback.code, rollback.stderr).toBe(0);
     expect(await currentTarget(data)).toBe(before);
+    const seal = await runCli(['seal'], { cwd, env });
+    expect(seal.code, seal.stderr).toBe(0);
+    expect(JSON.parse(seal.stdout)).toEqual([]);
 
     const entries = (await readAudit(data)).slice(start);
-    expect(entries.map((e) => e.action)).toEqual(['run', 'rules.approve', 'rollback']);
+    expect(entries.map((e) => e.action)).toEqual(['run', 'rules.approve', 'rollback', 'seal']);
     expect(entries[1].details).toMatchObject({ rule: 'X1', by: 'Privacy Officer', note: 'reviewed in the resilience suite' });
     expect(entries[2].details).toMatchObject({ from: released, to: before });
     for (const e of entries) {
@@ -102,6 +105,6 @@ describe('the CLI audits every admin action', () => {
     // A refused admin action (a usage error) is not audited as done.
     const bad = await runCli(['rules', 'approve', 'X1'], { cwd, env });
     expect(bad.code).toBe(2);
-    expect((await readAudit(data)).length).toBe(start + 3);
+    expect((await readAudit(data)).length).toBe(start + 4);
   });
 });
