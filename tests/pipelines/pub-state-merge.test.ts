@@ -1,7 +1,8 @@
 // writeMerged (pipelines/pub-state.ts): a patched release's Parquet file is the serving file minus
 // dropped keys plus republished rows, in key order, sorted by position rather than by key. Checked
 // against a plain ORDER BY on the key, with new keys before the first, after the last, several
-// between the same two serving rows, replacing serving rows, and dropped without replacement.
+// between the same two serving rows, replacing serving rows, and dropped without replacement; and
+// for seeded random days, at several strides of the coarse key index the placement searches first.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,16 +22,16 @@ beforeAll(async () => {
 
 const rowsOf = async (file: string) => (await conn.runAndReadAll(`SELECT id, v FROM read_parquet('${file}')`)).getRows().map(([id, v]) => `${id}:${v}`);
 
-describe('writeMerged', () => {
+describe.each([1, 2, 3, 64])('writeMerged, stride %i', (stride) => {
   it('gives the file an ORDER BY on the key gives', async () => {
     const serving = path.join(dir, 'serving.parquet');
     // New keys: before all (k000, k001), after all (k999), three between k500 and k510, one
     // replacing k300 (changed value); k700 and k710 dropped without replacement.
-    await conn.run(`CREATE TEMP TABLE delta AS SELECT * FROM (VALUES ('k000', -1), ('k001', -2), ('k999', -3),
+    await conn.run(`CREATE OR REPLACE TEMP TABLE delta AS SELECT * FROM (VALUES ('k000', -1), ('k001', -2), ('k999', -3),
       ('k505', -4), ('k501', -5), ('k509', -6), ('k300', -7)) t(id, v)`);
-    await conn.run(`CREATE TEMP TABLE dropped AS SELECT * FROM (VALUES ('k300'), ('k700'), ('k710')) t(k)`);
-    const out = path.join(dir, 'merged.parquet');
-    await writeMerged(conn, serving, 'dropped', 'delta', 'id', ['id', 'v'], out);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE dropped AS SELECT * FROM (VALUES ('k300'), ('k700'), ('k710')) t(k)`);
+    const out = path.join(dir, `merged-${stride}.parquet`);
+    await writeMerged(conn, serving, 'dropped', 'delta', 'id', ['id', 'v'], out, stride);
     const expected = (await conn.runAndReadAll(`SELECT id, v FROM (SELECT * FROM read_parquet('${serving}') WHERE id NOT IN (SELECT k FROM dropped)
       UNION ALL SELECT * FROM delta) ORDER BY id`)).getRows().map(([id, v]) => `${id}:${v}`);
     const got = await rowsOf(out);
@@ -39,7 +40,29 @@ describe('writeMerged', () => {
     expect(got).toContain('k300:-7');
     expect(got).not.toContain('k700:70');
     expect(got.at(-1)).toBe('k999:-3');
-    // The work table is gone.
-    expect((await conn.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name = '_pub_placed'`)).getRows()[0][0]).toBe(0n);
+    // The work tables are gone.
+    expect((await conn.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '\\_pub\\_%' ESCAPE '\\'`)).getRows()[0][0]).toBe(0n);
+  });
+
+  it.each([11, 29, 47])('places a random day (seed %i) as an ORDER BY on the key does', async (seed) => {
+    let x = seed;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const key = () => Math.floor(next() * 1e6).toString(16).padStart(5, '0');
+    const serving = path.join(dir, `serving-${seed}.parquet`);
+    const keys = [...new Set(Array.from({ length: 600 }, key))].sort();
+    await conn.run(`COPY (SELECT unnest(${JSON.stringify(keys).replace(/"/g, "'")}) AS id, 0 AS v ORDER BY id) TO '${serving}' (FORMAT parquet, ROW_GROUP_SIZE 50)`);
+    // About 80 replaced, 80 new (some between the same two serving keys, some beyond either end), 40 dropped.
+    const replaced = keys.filter(() => next() < 0.13);
+    const added = Array.from({ length: 80 }, () => (next() < 0.05 ? 'z' : next() < 0.05 ? '/' : '') + key()).filter((k) => !keys.includes(k));
+    const dropped = keys.filter((k) => !replaced.includes(k) && next() < 0.07);
+    const values = [...new Set([...replaced, ...added])].map((k, i) => `('${k}', ${i + 1})`).join(', ');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE delta AS SELECT * FROM (VALUES ${values}) t(id, v)`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE dropped AS SELECT * FROM (VALUES ${[...replaced, ...dropped].map((k) => `('${k}')`).join(', ')}) t(k)`);
+    const out = path.join(dir, `merged-${seed}-${stride}.parquet`);
+    await writeMerged(conn, serving, 'dropped', 'delta', 'id', ['id', 'v'], out, stride);
+    const expected = (await conn.runAndReadAll(`SELECT id, v FROM (SELECT * FROM read_parquet('${serving}') WHERE id NOT IN (SELECT k FROM dropped)
+      UNION ALL SELECT * FROM delta) ORDER BY id`)).getRows().map(([id, v]) => `${id}:${v}`);
+    expect(expected.length).toBeGreaterThan(500);
+    expect(await rowsOf(out)).toEqual(expected);
   });
 });
