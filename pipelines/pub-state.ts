@@ -12,10 +12,10 @@
 // the full path, which rebuilds the state. The state is marked unpublished before it changes and marked with the new release once
 // that release is whole and current, so a run that dies in between leaves a state no run trusts.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { PARQUET_OPTIONS } from '../publisher/export.ts';
 import type { ColumnManifest } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
 import { ident, literal } from '../rules/sql.ts';
+import { writeMerged } from './merge.ts';
 import { tableExists } from './sources/stage.ts';
 
 /** The release now serving, as the patch starts from it. */
@@ -77,54 +77,6 @@ export interface Patched {
 }
 
 /**
- * Writes `outFile`: the rows of `servingFile` (a Parquet file in `rowKey` order) whose keys are not
- * in TEMP table `dropTable` (k), and the rows of TEMP table `deltaTable`, in `rowKey` order. The
- * serving file is in order already, so rows are sorted on one integer instead of the key: serving
- * row r at (r + 1) × m, where m is one more than the new rows; a new row just after the last
- * serving row with a smaller key (an ASOF join on the key column), new rows after the same
- * serving row numbered 1, 2, ... by key. On 11 M calls with 3,000 new rows, under the staging
- * memory limit (4 GB): 1.4 s + 14.0 s, against 28.5 s sorting on the key, giving the same file.
- * The ASOF join reads only the serving rows near a new key (see placeNewRows).
- */
-export async function writeMerged(
-  conn: DuckDBConnection, servingFile: string, dropTable: string, deltaTable: string, rowKey: string, columns: readonly string[], outFile: string,
-  stride = PLACE_STRIDE,
-): Promise<void> {
-  const key = ident(rowKey);
-  const names = columns.map(ident).join(', ');
-  const serving = `read_parquet(${literal(servingFile)}, file_row_number = true)`;
-  const m = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${ident(deltaTable)}`)).getRowObjects()[0].n) + 1;
-  try {
-    await placeNewRows(conn, serving, deltaTable, key, m, stride);
-    await conn.run(`COPY (SELECT ${names} FROM (
-        SELECT ${names}, (file_row_number + 1) * ${m} AS __pos FROM ${serving} WHERE ${key} NOT IN (SELECT k FROM ${ident(dropTable)})
-        UNION ALL SELECT ${names}, __pos FROM _pub_placed) ORDER BY __pos) TO ${literal(outFile)} (${PARQUET_OPTIONS})`);
-  } finally {
-    await conn.run('DROP TABLE IF EXISTS _pub_placed; DROP TABLE IF EXISTS _pub_coarse; DROP TABLE IF EXISTS _pub_blocks');
-  }
-}
-
-/** Serving rows per entry of the coarse key index that placeNewRows searches first. */
-const PLACE_STRIDE = 64;
-
-/**
- * TEMP table _pub_placed: the new rows with their merge position (see writeMerged). The serving
- * file is in key order, so a new key's predecessor lies in the block of `stride` rows that starts
- * at the last stride-th key below it: an ASOF join over every stride-th key finds the blocks, and
- * the ASOF join that places the rows reads only those blocks' rows (a key outside them is below
- * the block's first key or at or above the next block's). On the bench's 11.3 M calls and 8,700
- * new keys, stride 64: 0.57 s against 2.68 s for one ASOF join over every key, the same places.
- */
-async function placeNewRows(conn: DuckDBConnection, serving: string, deltaTable: string, key: string, m: number, stride: number): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_coarse AS SELECT ${key} AS k, file_row_number // ${stride} AS blk FROM ${serving} WHERE file_row_number % ${stride} = 0`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_blocks AS SELECT DISTINCT c.blk FROM ${ident(deltaTable)} d ASOF JOIN _pub_coarse c ON d.${key} > c.k`);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_placed AS
-    SELECT d.*, (coalesce(b.rn, -1) + 1) * ${m} + row_number() OVER (PARTITION BY b.rn ORDER BY d.${key}) AS __pos
-    FROM ${ident(deltaTable)} d ASOF LEFT JOIN (SELECT ${key} AS k, file_row_number AS rn FROM ${serving}
-      WHERE file_row_number // ${stride} IN (SELECT blk FROM _pub_blocks)) b ON d.${key} > b.k`);
-}
-
-/**
  * Whether a row's partition (its `columns`) is one of the rows of `table`, NULL matching NULL as
  * PARTITION BY groups them. The partition is compared as one struct value: structs compare NULL
  * fields as equal, so `IN` matches what `IS NOT DISTINCT FROM` on every column would, as a hash
@@ -178,6 +130,7 @@ async function rowsToRepublish(conn: DuckDBConnection, c: CompiledDataset, shape
  */
 export async function patchPublished(
   conn: DuckDBConnection, c: CompiledDataset, shaped: string, rowKey: string, base: PublishedBase, deltaKeys: string, outFile: string,
+  connect?: () => Promise<DuckDBConnection>,
 ): Promise<Patched> {
   const state = ident(stateTable(c.datasetId));
   const key = ident(rowKey);
@@ -189,7 +142,7 @@ export async function patchPublished(
     ${c.publishWithWindowsSql(shaped, '_pub_w', 's.__src_key IN (SELECT __src_key FROM _pub_redo)')}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_drop AS SELECT ${key} AS k FROM ${ident(shaped)} WHERE __src_key IN (SELECT __src_key FROM _pub_redo)`);
   // 4. The new file: the serving file without the dropped keys, plus the republished rows, in key order.
-  await writeMerged(conn, base.parquet, '_pub_drop', '_pub_delta', rowKey, c.columns.map((col) => col.name), outFile);
+  await writeMerged(conn, base.parquet, '_pub_drop', '_pub_delta', rowKey, c.columns.map((col) => col.name), outFile, { connect });
   const candidates = `_pub_candidates_${c.datasetId.replace(/-/g, '_')}`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${candidates} AS SELECT k FROM _pub_drop UNION SELECT ${key} FROM _pub_delta`);
   // 5. The state, unpublished until the release is current.

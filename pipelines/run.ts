@@ -169,6 +169,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       progress(`apply rules ${def.slug}`, i, compiled.length);
       const shaped = await shapeDataset(staging.conn, c, loads[def.source], {
         full: fullLoad, rowKey: def.rowKey, publish: { base: publishedBase(serving, def.id), file: path.join(parquetDir, `${def.id}.parquet`) },
+        connect: () => staging!.db.connect(),
       });
       const r = shaped.report;
       if (shaped.parquet) parquets.set(c.datasetId, shaped.parquet);

@@ -149,6 +149,8 @@ export interface ShapeOptions {
    * the release now serving, which a patch starts from (pipelines/pub-state.ts).
    */
   publish: { base: PublishedBase | null; file: string };
+  /** Opens another connection to staging, for work a patch can split (pipelines/merge.ts). */
+  connect?: () => Promise<DuckDBConnection>;
 }
 
 export interface Shaped {
@@ -174,7 +176,7 @@ export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDat
   const { base, file } = opts.publish;
   const parquet = compiled.post.length === 0 ? file : null;
   if (parquet && incremental && (await canPatch(conn, compiled, opts.rowKey, base))) {
-    patched = await patchPublished(conn, compiled, shapedTable(compiled.datasetId), opts.rowKey, base!, DELTA_KEYS, parquet);
+    patched = await patchPublished(conn, compiled, shapedTable(compiled.datasetId), opts.rowKey, base!, DELTA_KEYS, parquet, opts.connect);
   } else if (parquet) {
     await publishToParquet(conn, compiled, opts.rowKey, parquet);
   } else {
