@@ -3,6 +3,7 @@
 //   2. full refresh with the real CLI (phases, RSS)   6. the same SODA SQL straight on DuckDB
 //   3. the floor: one bare DuckDB script              7. bulk CSV download throughput
 //   4. incremental run with one day of changes        8. the table: measured vs target, PASS/MISS
+//   4b. rollback to the retained release (it applies the seal list first), and forward again
 // Options: --years N (15) --scale F (1) --skip-generate --only api|refresh --root DIR (/tmp/bench-data)
 //          --duration S (15) --connections N (50). Results: ROOT/results.json and ROOT/results.md.
 // Step 5 measures the filtered SODA query and the dataset page twice: as is, and with
@@ -35,6 +36,7 @@ interface Results {
   full?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Phase[] };
   floor?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Record<string, number> };
   incremental?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Phase[]; batch: string; rows: Record<string, number> };
+  rollback?: { seconds: number; sealed: Record<string, number>; forwardSeconds: number };
   api?: { loads: Record<string, LoadResult>; notes: string[]; bulk: { bytes: number; seconds: number; mbPerSec: number }; rssCli: number | null; rssBench: number | null };
   apiFloor?: Record<string, FloorResult>;
 }
@@ -162,6 +164,18 @@ if (opt.only !== 'api') {
   mustSucceed('incremental run', incr);
   results.incremental = { seconds: incr.seconds, load: loadNow(), cpu: incr.cpuSeconds, rss: incr.peakRssBytes, phases: runPhases(incr.lines, incr.seconds), batch: inc.batch, rows: inc.rows };
   await save();
+
+  // 4b. Where the day's sealing went: a rollback applies the seal list to the retained release it
+  //     switches to; then forward again (nothing left to seal), so the API steps serve the day's release.
+  step('4b. rollback to the full refresh release, and forward again');
+  const latest = JSON.parse(incr.stdout.trim().split('\n').at(-1)!) as { releaseId: string };
+  const back = await runTimed(node, ['bin/publisher.js', 'rollback', '--data', DATA], { cwd: REPO, env });
+  mustSucceed('rollback', back);
+  const forward = await runTimed(node, ['bin/publisher.js', 'rollback', '--data', DATA, '--to', latest.releaseId], { cwd: REPO, env });
+  mustSucceed('roll forward', forward);
+  const { sealed } = JSON.parse(back.stdout.trim().split('\n').at(-1)!) as { sealed: Record<string, number> };
+  results.rollback = { seconds: back.seconds, sealed, forwardSeconds: forward.seconds };
+  await save();
 }
 
 if (opt.only !== 'refresh') {
@@ -256,6 +270,10 @@ if (r.incremental) {
   const n = Object.values(r.incremental.rows).reduce((a, b) => a + b, 0);
   const cpu = r.incremental.cpu ? ` (${r.incremental.cpu.toFixed(0)} CPU s)` : '';
   rows.push(check(`2. incremental run (${n.toLocaleString('en-US')} changed rows)`, secs(r.incremental.seconds) + cpu, '<= 10 s', r.incremental.seconds <= 10));
+}
+if (r.rollback) {
+  const removed = Object.values(r.rollback.sealed).reduce((a, b) => a + b, 0);
+  rows.push(check(`2b. rollback, sealing ${removed} row(s) first / forward again`, `${secs(r.rollback.seconds)} / ${secs(r.rollback.forwardSeconds)}`, '-', null));
 }
 if (r.api) {
   const L = r.api.loads;
