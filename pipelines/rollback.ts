@@ -8,7 +8,7 @@ import { RELEASES_DIR } from '../publisher/manifest.ts';
 import { currentReleaseId, listReleaseIds, readManifest } from '../publisher/release-reader.ts';
 import { switchCurrent } from '../publisher/release-writer.ts';
 import { loadSealList } from '../publisher/seal-list.ts';
-import { sealRelease, sealRetainedReleases, type SealingResult } from '../publisher/sealing.ts';
+import { sealRelease, sealRetainedReleases, type SealedKeys, type SealingResult } from '../publisher/sealing.ts';
 import { appendAudit } from './audit.ts';
 import { acquireRunLock } from './lock.ts';
 
@@ -20,7 +20,7 @@ export interface RollbackResult {
 }
 
 /** An in-memory DuckDB holding the seal list, for the length of `work`. */
-async function withSealList<T>(dataDir: string, work: (conn: DuckDBConnection, list: Awaited<ReturnType<typeof loadSealList>>) => Promise<T>): Promise<T> {
+async function withSealList<T>(dataDir: string, work: (conn: DuckDBConnection, list: SealedKeys[]) => Promise<T>): Promise<T> {
   const db = await DuckDBInstance.create(':memory:', { temp_directory: path.join(dataDir, 'staging', 'tmp') });
   const conn = await db.connect();
   try {

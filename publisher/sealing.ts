@@ -1,9 +1,10 @@
 // X6 across releases: a record sealed after it was published disappears from a retained release
 // before that release serves again (`publisher rollback`, `publisher seal`; the keys come from the
-// seal list, publisher/seal-list.ts). Each affected release's bulk files are rewritten without the sealed rows (new
-// files renamed over the old, Parquet last; of CSV/JSON in parts, only the parts that held sealed
-// rows, the replaced parts deleted after the manifest) and its manifest rewritten last, with only a count
-// of removals. Chart aggregates are left as published: counts, never identities.
+// seal list, publisher/seal-list.ts). Each affected release's bulk files are rewritten without
+// the sealed rows (new files renamed over the old, Parquet last; of CSV/JSON in parts, only the
+// parts that held sealed rows, the replaced parts deleted after the manifest) and its manifest
+// rewritten last, with only a count of removals. Chart aggregates are left as published: counts,
+// never identities.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
