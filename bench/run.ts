@@ -4,6 +4,7 @@
 //   3. the floor: one bare DuckDB script              7. bulk CSV download throughput
 //   4. incremental run with one day of changes        8. the table: measured vs target, PASS/MISS
 //   4b. rollback to the retained release (it applies the seal list first), and forward again
+//   5c. the load generator's ceiling: the filtered answer's bytes from a server that only sends them
 // Options: --years N (15) --scale F (1) --skip-generate --only api|refresh --root DIR (/tmp/bench-data)
 //          --duration S (15) --connections N (50). Results: ROOT/results.json and ROOT/results.md.
 // Step 5 measures the filtered SODA query and the dataset page twice: as is, and with
@@ -226,9 +227,11 @@ if (opt.only !== 'refresh') {
       notes.push(`$where answered ${works.status} (${works.body.slice(0, 120)}); used plain filters ?priority=1&precinct=NORTH instead`);
       soda.filtered = `/resource/${DATASET}.json?priority=1&precinct=NORTH&$limit=1000`;
     }
+    let filteredBody = '';
     for (const [name, url] of Object.entries(soda)) {
       const warm = await fetchText(base2 + url);
       if (warm.status !== 200) throw new Error(`${url}: status ${warm.status}: ${warm.body.slice(0, 200)}`);
+      if (name === 'filtered') filteredBody = warm.body;
       process.stderr.write(`    ${name}: ${decodeURIComponent(url)} (${Buffer.byteLength(warm.body)} bytes)\n`);
       loads[name] = await loadTest(base2 + url, connections, duration, undefined, benchServer.pid);
     }
@@ -237,6 +240,16 @@ if (opt.only !== 'refresh') {
     loads.filteredGzip = await loadTest(base2 + soda.filtered, connections, duration, GZIP, benchServer.pid);
     const rssBench = await vmHwm(benchServer.pid!);
     await stopChild(benchServer);
+    children = [];
+    // 5c. The ceiling: the filtered answer's bytes from a server that does nothing else.
+    const body = path.join(ROOT, 'filtered-answer.json');
+    await writeFile(body, filteredBody);
+    const port3 = await freePort();
+    const staticServer = await startChild(node, ['--import', 'tsx', 'bench/static-serve.ts', body, String(port3)], { cwd: REPO, env, ready: /static serving/, timeoutMs: 30_000 });
+    children.push(staticServer);
+    process.stderr.write('    ceiling: the same bytes from a server that only sends them\n');
+    loads.ceiling = await loadTest(`http://127.0.0.1:${port3}/`, connections, duration, undefined, staticServer.pid);
+    await stopChild(staticServer);
     children = [];
     results.api = { loads, notes, bulk, rssCli, rssBench };
     await save();
@@ -283,6 +296,8 @@ if (r.api) {
   const ff = r.apiFloor?.filtered;
   rows.push(check('4. SODA filtered $limit=1000: p99', ms(fl.p99) + fail(fl), '<= 150 ms', fl.p99 <= 150 && !fl.failures));
   rows.push(check('4. SODA filtered: throughput (p50)', `${rps(fl.rps)} (p50 ${ms(fl.p50)})${cpu(fl)}`, '-', null));
+  const top = L.ceiling;
+  if (top) rows.push(check('4. ceiling: the same bytes from a server that only sends them', `p99 ${ms(top.p99)}, ${rps(top.rps)} (p50 ${ms(top.p50)})`, '-', null));
   const gz = L.filteredGzip;
   if (gz) {
     rows.push(check('4. SODA filtered, Accept-Encoding: gzip: p99', ms(gz.p99) + fail(gz), '<= 150 ms', gz.p99 <= 150 && !gz.failures));
