@@ -1,8 +1,8 @@
 // Joins Parquet files with one schema into one file without decoding a value: the row groups
 // (and bloom filters) of each file are copied byte for byte, one after the other, and a new footer
 // lists them all, every absolute offset moved by where its bytes now start. It serves a patched
-// dataset (pipelines/pub-state.ts writeMerged): each key range of the new file is written by its
-// own small sorted COPY, and the pieces become one file in key order without sorting every row.
+// dataset (pipelines/merge.ts): each key range of the new file is written by its own small sorted
+// COPY, and the pieces become one file in key order without sorting every row.
 // Refuses what it cannot move safely: encrypted files, page indexes (their page offsets live
 // outside the footer), a ColumnChunk stored in another file, or schemas that differ.
 import { createWriteStream } from 'node:fs';
@@ -13,7 +13,7 @@ import { decodeStruct, encodeStruct, field, T, type TList, type TStruct } from '
 const MAGIC = Buffer.from('PAR1');
 
 // parquet.thrift field ids
-const FILE = { schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, encryption: 8, signingKey: 9 } as const;
+const FILE = { schema: 2, numRows: 3, rowGroups: 4, encryption: 8, signingKey: 9 } as const;
 const ROW_GROUP = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const;
 const CHUNK = { filePath: 1, fileOffset: 2, metaData: 3, offsetIndex: 4, columnIndex: 6, crypto: 8, encrypted: 9 } as const;
 /** ColumnMetaData offsets: data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset. */
@@ -27,7 +27,7 @@ interface Piece {
 }
 
 /** The footer (FileMetaData) and body range of a Parquet file, checked to be one this code can move. */
-export async function readPiece(file: string): Promise<Piece> {
+async function readPiece(file: string): Promise<Piece> {
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
