@@ -1,8 +1,12 @@
-// HTTP load on loopback: autocannon for requests/s and latency percentiles of one URL, and a
-// streamed download for bulk throughput (bytes counted, body discarded).
+// HTTP load on loopback: requests/s and latency percentiles of one URL, by wrk when it is
+// installed (bench/wrk.ts) or else autocannon, and a streamed download for bulk throughput (bytes
+// counted, body discarded).
 import autocannon from 'autocannon';
 import http from 'node:http';
 import { processCpuSeconds } from './proc.ts';
+import { wrkLoad } from './wrk.ts';
+
+export type LoadTool = 'wrk' | 'autocannon';
 
 export interface LoadResult {
   url: string;
@@ -14,6 +18,8 @@ export interface LoadResult {
   total: number;
   /** Server CPU (user + system) per request in ms, when the server's pid was given. */
   serverCpuMs?: number;
+  /** The load generator (absent in results from before session 12: autocannon). */
+  tool?: LoadTool;
 }
 
 /**
@@ -21,20 +27,17 @@ export interface LoadResult {
  * `headers`. With `serverPid`, also the server's CPU per request: on 2 cores the load generator
  * competes with the server, so this says what the server could do on its own.
  */
-export async function loadTest(url: string, connections: number, duration: number, headers?: Record<string, string>, serverPid?: number): Promise<LoadResult> {
+export async function loadTest(tool: LoadTool, url: string, connections: number, duration: number, headers?: Record<string, string>, serverPid?: number): Promise<LoadResult> {
   const before = serverPid ? await processCpuSeconds(serverPid) : null;
-  const r = await autocannon({ url, connections, duration, timeout: 30, headers });
+  const r = tool === 'wrk' ? await wrkLoad(url, connections, duration, headers) : await autocannonLoad(url, connections, duration, headers);
   const after = serverPid ? await processCpuSeconds(serverPid) : null;
-  const cpu = before !== null && after !== null && r.requests.total ? { serverCpuMs: ((after - before) * 1000) / r.requests.total } : {};
-  return {
-    ...cpu,
-    url,
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    failures: r.non2xx + r.errors + r.timeouts,
-    total: r.requests.total,
-  };
+  const cpu = before !== null && after !== null && r.total ? { serverCpuMs: ((after - before) * 1000) / r.total } : {};
+  return { ...cpu, ...r, url, tool };
+}
+
+async function autocannonLoad(url: string, connections: number, duration: number, headers?: Record<string, string>) {
+  const r = await autocannon({ url, connections, duration, timeout: 30, headers });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failures: r.non2xx + r.errors + r.timeouts, total: r.requests.total };
 }
 
 /** One GET, checked for status 200 and returning its body (warm-up and sanity checks). */
