@@ -16,7 +16,7 @@ export interface WrkSummary {
 /** True when a `wrk` binary answers on PATH (Debian package `wrk`). */
 export function wrkAvailable(): boolean {
   const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-  return !r.error && /wrk \d/.test(`${r.stdout}${r.stderr}`);
+  return !r.error && /^wrk /.test(`${r.stdout}${r.stderr}`);
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
