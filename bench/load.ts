@@ -20,19 +20,28 @@ export interface LoadResult {
   serverCpuMs?: number;
   /** The load generator (absent in results from before session 12: autocannon). */
   tool?: LoadTool;
+  /** The unmeasured warm-up run before this one (same tool, URL and connections), when there was one. */
+  warmup?: { seconds: number; rps: number; p99: number };
 }
 
 /**
  * `connections` concurrent keep-alive connections hammering `url` for `duration` seconds, sending
  * `headers`. With `serverPid`, also the server's CPU per request: on 2 cores the load generator
- * competes with the server, so this says what the server could do on its own.
+ * competes with the server, so this says what the server could do on its own. With
+ * `warmupSeconds`, an unmeasured run first (its p99 is kept): a fresh Node server runs its first
+ * seconds of load unoptimized (JIT), and a viral story reaches a server that has been running.
  */
-export async function loadTest(tool: LoadTool, url: string, connections: number, duration: number, headers?: Record<string, string>, serverPid?: number): Promise<LoadResult> {
+export async function loadTest(tool: LoadTool, url: string, connections: number, duration: number, headers?: Record<string, string>, serverPid?: number, warmupSeconds = 0): Promise<LoadResult> {
+  const warm = warmupSeconds > 0 ? await runTool(tool, url, connections, warmupSeconds, headers) : null;
   const before = serverPid ? await processCpuSeconds(serverPid) : null;
-  const r = tool === 'wrk' ? await wrkLoad(url, connections, duration, headers) : await autocannonLoad(url, connections, duration, headers);
+  const r = await runTool(tool, url, connections, duration, headers);
   const after = serverPid ? await processCpuSeconds(serverPid) : null;
   const cpu = before !== null && after !== null && r.total ? { serverCpuMs: ((after - before) * 1000) / r.total } : {};
-  return { ...cpu, ...r, url, tool };
+  return { ...cpu, ...r, url, tool, ...(warm ? { warmup: { seconds: warmupSeconds, rps: warm.rps, p99: warm.p99 } } : {}) };
+}
+
+function runTool(tool: LoadTool, url: string, connections: number, duration: number, headers?: Record<string, string>) {
+  return tool === 'wrk' ? wrkLoad(url, connections, duration, headers) : autocannonLoad(url, connections, duration, headers);
 }
 
 async function autocannonLoad(url: string, connections: number, duration: number, headers?: Record<string, string>) {

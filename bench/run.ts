@@ -6,7 +6,8 @@
 //   4b. rollback to the retained release (it applies the seal list first), and forward again
 //   5c. the load generator's ceiling: the filtered answer's bytes from a server that only sends them
 // Options: --years N (15) --scale F (1) --skip-generate --only api|refresh --root DIR (/tmp/bench-data)
-//          --duration S (15) --connections N (50) --load-tool wrk|autocannon (wrk when installed).
+//          --duration S (15) --connections N (50) --load-tool wrk|autocannon (wrk when installed)
+//          --warmup S (5: an unmeasured load of each URL first; its p99 is shown too).
 //          Results: ROOT/results.json and ROOT/results.md.
 // Step 5 measures the filtered SODA query and the dataset page twice: as is, and with
 // Accept-Encoding: gzip (what browsers and Socrata clients send).
@@ -54,6 +55,7 @@ const { values: opt } = parseArgs({
     duration: { type: 'string', default: '15' },
     connections: { type: 'string', default: '50' },
     'load-tool': { type: 'string' },
+    warmup: { type: 'string', default: '5' },
   },
 });
 if (opt.only && !['api', 'refresh'].includes(opt.only)) throw new Error('--only must be api or refresh');
@@ -66,6 +68,7 @@ const years = Number(opt.years);
 const scale = Number(opt.scale);
 const duration = Number(opt.duration);
 const connections = Number(opt.connections);
+const warmup = Number(opt.warmup);
 const tool: LoadTool = (opt['load-tool'] as LoadTool | undefined) ?? (wrkAvailable() ? 'wrk' : 'autocannon');
 if (!['wrk', 'autocannon'].includes(tool)) throw new Error('--load-tool must be wrk or autocannon');
 if (tool === 'wrk' && !wrkAvailable()) throw new Error('--load-tool wrk: wrk is not installed (apt-get install wrk)');
@@ -210,11 +213,11 @@ if (opt.only !== 'refresh') {
       const warm = await fetchText(base + url);
       if (warm.status !== 200) throw new Error(`${url}: status ${warm.status}`);
       process.stderr.write(`    ${name}: ${url}\n`);
-      loads[name] = await loadTest(tool, base + url, connections, duration, undefined, cli.pid);
+      loads[name] = await loadTest(tool, base + url, connections, duration, undefined, cli.pid, warmup);
     }
     // Browsers always ask for gzip: the dataset page again as a browser fetches it.
     process.stderr.write('    pageGzip: the dataset page with Accept-Encoding: gzip\n');
-    loads.pageGzip = await loadTest(tool, base + pages.page, connections, duration, GZIP, cli.pid);
+    loads.pageGzip = await loadTest(tool, base + pages.page, connections, duration, GZIP, cli.pid, warmup);
     // 7. Bulk CSV, one download over loopback (the file is in the page cache after the run).
     step('7. bulk CSV download');
     const bulk = await download(`${base}/datasets/${DATASET}/rows.csv`);
@@ -240,15 +243,15 @@ if (opt.only !== 'refresh') {
       if (warm.status !== 200) throw new Error(`${url}: status ${warm.status}: ${warm.body.slice(0, 200)}`);
       if (name === 'filtered') filteredBody = warm.body;
       process.stderr.write(`    ${name}: ${decodeURIComponent(url)} (${Buffer.byteLength(warm.body)} bytes)\n`);
-      loads[name] = await loadTest(tool, base2 + url, connections, duration, undefined, benchServer.pid);
+      loads[name] = await loadTest(tool, base2 + url, connections, duration, undefined, benchServer.pid, warmup);
     }
     // The filtered query again as real clients ask for it (sodapy, RSocrata, curl --compressed).
     process.stderr.write('    filteredGzip: the filtered query with Accept-Encoding: gzip\n');
-    loads.filteredGzip = await loadTest(tool, base2 + soda.filtered, connections, duration, GZIP, benchServer.pid);
+    loads.filteredGzip = await loadTest(tool, base2 + soda.filtered, connections, duration, GZIP, benchServer.pid, warmup);
     if (tool === 'wrk') {
       // The filtered query once more by autocannon, as sessions 3-11 measured it (the history).
       process.stderr.write('    filteredAutocannon: the filtered query by autocannon\n');
-      loads.filteredAutocannon = await loadTest('autocannon', base2 + soda.filtered, connections, duration, undefined, benchServer.pid);
+      loads.filteredAutocannon = await loadTest('autocannon', base2 + soda.filtered, connections, duration, undefined, benchServer.pid, warmup);
     }
     const rssBench = await vmHwm(benchServer.pid!);
     await stopChild(benchServer);
@@ -260,7 +263,7 @@ if (opt.only !== 'refresh') {
     const staticServer = await startChild(node, ['--import', 'tsx', 'bench/static-serve.ts', body, String(port3)], { cwd: REPO, env, ready: /static serving/, timeoutMs: 30_000 });
     children.push(staticServer);
     process.stderr.write('    ceiling: the same bytes from a server that only sends them\n');
-    loads.ceiling = await loadTest(tool, `http://127.0.0.1:${port3}/`, connections, duration, undefined, staticServer.pid);
+    loads.ceiling = await loadTest(tool, `http://127.0.0.1:${port3}/`, connections, duration, undefined, staticServer.pid, warmup);
     await stopChild(staticServer);
     children = [];
     results.api = { loads, notes, bulk, rssCli, rssBench };
@@ -308,7 +311,8 @@ if (r.api) {
   const ff = r.apiFloor?.filtered;
   const by = (l: LoadResult) => l.tool ?? 'autocannon';
   rows.push(check(`4. SODA filtered $limit=1000 (${by(fl)}): p99`, ms(fl.p99) + fail(fl), '<= 150 ms', fl.p99 <= 150 && !fl.failures));
-  rows.push(check('4. SODA filtered: throughput (p50)', `${rps(fl.rps)} (p50 ${ms(fl.p50)})${cpu(fl)}`, '-', null));
+  const cold = (l: LoadResult) => (l.warmup ? `; p99 in the first ${l.warmup.seconds} s of load (unmeasured warm-up): ${ms(l.warmup.p99)}` : '');
+  rows.push(check('4. SODA filtered: throughput (p50)', `${rps(fl.rps)} (p50 ${ms(fl.p50)})${cpu(fl)}${cold(fl)}`, '-', null));
   const ac = L.filteredAutocannon;
   if (ac) rows.push(check('4. SODA filtered by autocannon (as sessions 3-11): p99, throughput', `${ms(ac.p99)}, ${rps(ac.rps)}${fail(ac)}`, '-', null));
   const top = L.ceiling;
