@@ -1,8 +1,8 @@
-// Incremental publishing of a dataset whose published rows need no post-processing (no X8): a run
-// republishes only the rows it reshaped and the rows whose window value moved (a block's point,
-// when new calls shift the block's mean across a grid line), and merges them with the Parquet file
-// of the release now serving into the new release's file. The full path instead computes every
-// published row (windows over 11 M rows, then a sort) in a table (pipelines/shape.ts).
+// Incremental publishing: a run republishes only the rows it reshaped and the rows whose window
+// value moved (a block's point, when new calls shift the block's mean across a grid line), and, for
+// a dataset with X8, every row of the partitions those rows are in (pipelines/post-state.ts); it
+// merges them with the Parquet file of the release now serving into the new release's file. The
+// full path instead computes every published row (windows over 11 M rows, then a sort) (pipelines/shape.ts).
 //
 // State, in the staging file: _pub_<dataset> holds per published row its source key, window
 // values, the columns the windows partition by and touched flags (for the run report's counts),
@@ -15,7 +15,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnManifest } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
 import { ident, literal } from '../rules/sql.ts';
+import { createHash } from 'node:crypto';
 import { writeMerged } from './merge.ts';
+import { partitionedPost, POST_STATE_COLUMNS, runPost, widenToPartitions, withPostColumns } from './post-state.ts';
 import { tableExists } from './sources/stage.ts';
 
 /** The release now serving, as the patch starts from it. */
@@ -27,8 +29,10 @@ export interface PublishedBase {
 }
 
 /** Changes when the state table's columns do: a state of another version is rebuilt, not patched. */
-const STATE_VERSION = 'pub-state v3';
-const stateFingerprint = (c: CompiledDataset): string => `${STATE_VERSION}:${c.fingerprint}`;
+const STATE_VERSION = 'pub-state v4';
+/** The shaping rules and the post-processing SQL (X8 parameters are not in the shaping fingerprint). */
+const stateFingerprint = (c: CompiledDataset): string =>
+  `${STATE_VERSION}:${c.fingerprint}:${createHash('sha256').update(JSON.stringify(c.post)).digest('hex')}`;
 
 const META_DDL = 'CREATE TABLE IF NOT EXISTS _pub_state (dataset_id VARCHAR PRIMARY KEY, fingerprint VARCHAR, release VARCHAR)';
 
@@ -44,7 +48,8 @@ const touchedColumns = (c: CompiledDataset): string[] => c.touchedRules.map((r) 
  */
 function stateSelect(c: CompiledDataset): string {
   const partitions = [...new Set(c.windowGroups.flatMap((g) => g.partition))];
-  return ['__src_key', ...[...c.windowColumns, ...partitions, ...touchedColumns(c)].map(ident)].join(', ');
+  const post = partitionedPost(c) ? POST_STATE_COLUMNS : [];
+  return ['__src_key', ...[...c.windowColumns, ...partitions, ...touchedColumns(c), ...post].map(ident)].join(', ');
 }
 
 /** Saves the state of the published rows (a query: publishSql with `state`); unpublished until markPublished. */
@@ -63,7 +68,7 @@ export async function saveState(conn: DuckDBConnection, c: CompiledDataset, rows
 
 /** Whether this run can patch the release now serving (see the header). */
 export async function canPatch(conn: DuckDBConnection, c: CompiledDataset, rowKey: string, base: PublishedBase | null): Promise<boolean> {
-  if (!base || c.windowColumns.includes(`__wv_${rowKey}`) || !(await tableExists(conn, '_pub_state')) || !(await tableExists(conn, stateTable(c.datasetId)))) return false;
+  if (!base || c.windowColumns.includes(`__wv_${rowKey}`) || (c.post.length > 0 && !partitionedPost(c)) || !(await tableExists(conn, '_pub_state')) || !(await tableExists(conn, stateTable(c.datasetId)))) return false;
   const [meta] = (await conn.runAndReadAll(`SELECT fingerprint, release FROM _pub_state WHERE dataset_id = ${literal(c.datasetId)}`)).getRowObjects();
   if (!meta || meta.fingerprint !== stateFingerprint(c) || meta.release !== base.releaseId) return false;
   return base.columns.length === c.columns.length && base.columns.every((col, i) => col.name === c.columns[i].name && col.type === c.columns[i].type);
@@ -72,7 +77,7 @@ export async function canPatch(conn: DuckDBConnection, c: CompiledDataset, rowKe
 export interface Patched {
   /** TEMP table (k) of the row keys whose rows may differ from the release now serving: dropped or republished. */
   candidates: string;
-  /** Rows republished (reshaped, or their window value moved). */
+  /** Rows republished (reshaped, their window value moved, or in a partition X8 runs over again). */
   republished: number;
 }
 
@@ -137,27 +142,34 @@ export async function patchPublished(
   // 1-2. The rows to publish again, and the window values they take.
   await rowsToRepublish(conn, c, shaped, deltaKeys);
   // 3. The republished rows, and the row keys they replace (a source key's row key never changes
-  //    under the same rules, so the shaped table has it even for rows reshaped this run).
-  await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_delta AS
-    ${c.publishWithWindowsSql(shaped, '_pub_w', 's.__src_key IN (SELECT __src_key FROM _pub_redo)')}`);
+  //    under the same rules, so the shaped table has it even for rows reshaped this run). With X8:
+  //    every row of the partitions they touch, in a table named as X8's statements expect, X8 run.
+  const post = partitionedPost(c);
+  const delta = post ? c.table : '_pub_delta';
+  const rows = c.publishWithWindowsSql(shaped, '_pub_w', 's.__src_key IN (SELECT __src_key FROM _pub_redo)');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(delta)} AS ${post ? withPostColumns(post, rows) : rows}`);
+  if (post) {
+    await widenToPartitions(conn, c, post, shaped, stateTable(c.datasetId));
+    await runPost(conn, c, post, rowKey);
+  }
   await conn.run(`CREATE OR REPLACE TEMP TABLE _pub_drop AS SELECT ${key} AS k FROM ${ident(shaped)} WHERE __src_key IN (SELECT __src_key FROM _pub_redo)`);
   // 4. The new file: the serving file without the dropped keys, plus the republished rows, in key order.
-  await writeMerged(conn, base.parquet, '_pub_drop', '_pub_delta', rowKey, c.columns.map((col) => col.name), outFile, { connect });
+  await writeMerged(conn, base.parquet, '_pub_drop', delta, rowKey, c.columns.map((col) => col.name), outFile, { connect });
   const candidates = `_pub_candidates_${c.datasetId.replace(/-/g, '_')}`;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${candidates} AS SELECT k FROM _pub_drop UNION SELECT ${key} FROM _pub_delta`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${candidates} AS SELECT k FROM _pub_drop UNION SELECT ${key} FROM ${ident(delta)}`);
   // 5. The state, unpublished until the release is current.
   await conn.run('BEGIN TRANSACTION');
   try {
     await conn.run(`UPDATE _pub_state SET release = NULL WHERE dataset_id = ${literal(c.datasetId)}`);
     await conn.run(`DELETE FROM ${state} WHERE __src_key IN (SELECT __src_key FROM _pub_redo)`);
-    await conn.run(`INSERT INTO ${state} SELECT ${stateSelect(c)} FROM _pub_delta`);
+    await conn.run(`INSERT INTO ${state} SELECT ${stateSelect(c)} FROM ${ident(delta)}`);
     await conn.run('COMMIT');
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => {});
     throw err;
   }
   const republished = Number((await conn.runAndReadAll('SELECT count(*) AS n FROM _pub_redo')).getRowObjects()[0].n);
-  await conn.run('DROP TABLE _pub_w; DROP TABLE _pub_redo; DROP TABLE _pub_delta; DROP TABLE _pub_drop');
+  await conn.run(`DROP TABLE _pub_w; DROP TABLE _pub_redo; DROP TABLE ${ident(delta)}; DROP TABLE _pub_drop`);
   const names = c.columns.map((col) => ident(col.name)).join(', ');
   await conn.run(`CREATE OR REPLACE TEMP VIEW ${ident(c.table)} AS SELECT ${names} FROM read_parquet(${literal(outFile)})`);
   return { candidates, republished };

@@ -153,10 +153,10 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const fullLoad = Boolean(o.full) || staging.full;
     const loads = await stageSource(staging.conn, o, tables, fullLoad);
 
-    // 4. Apply the rules: the published rows of each dataset, with their counts. A dataset without
-    //    X8 has its Parquet file written here (under DATA/staging/published, linked into the
-    //    release); patched when its state matches the release now serving: only what changed is
-    //    published again.
+    // 4. Apply the rules: the published rows of each dataset, with their counts, and X8. Each
+    //    dataset has its Parquet file written here (under DATA/staging/published, linked into the
+    //    release); patched when its state matches the release now serving: only what changed (with
+    //    X8, the partitions it touches) is published again.
     const reports: Record<string, RunReport> = {};
     const parquets = new Map<string, string>();
     const patched = new Map<string, NonNullable<Shaped['patched']>>();

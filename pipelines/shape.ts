@@ -9,17 +9,19 @@
 // release holding them is current, so a patch republishes them even if the run that shaped them
 // died before publishing. The published rows are the shaped rows not withheld, with windows
 // (block points: one new row can move its block's point) evaluated over them (rules/lift.ts).
-// A dataset without post-processing has them written straight into its Parquet file in row-key
-// order, and its published table is a view of that file: patched when it can be (only the rows
-// reshaped or whose window value moved are published again, merged with the release now
+// They are written into the dataset's Parquet file in row-key order, and its published table is a
+// view of that file: patched when it can be (only the rows reshaped or whose window value moved,
+// and with X8 the rest of their partitions, are published again, merged with the release now
 // serving), else computed in full; either way its state is kept for the next patch
-// (pipelines/pub-state.ts). A dataset with post-processing (X8) gets a table that X8 updates.
+// (pipelines/pub-state.ts, pipelines/post-state.ts). Post-processing that must see every row gets
+// a table that it updates, which the release writer sorts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PARQUET_OPTIONS } from '../publisher/export.ts';
 import type { RunReport } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
 import { ident, literal } from '../rules/sql.ts';
 import type { TableLoadReport } from './sources/csv-drop.ts';
+import { partitionedPost, postReport, runPost, withPostColumns } from './post-state.ts';
 import { canPatch, patchPublished, saveState, stateTable, type PublishedBase } from './pub-state.ts';
 import { tableExists } from './sources/stage.ts';
 
@@ -128,6 +130,23 @@ async function publishToParquet(conn: DuckDBConnection, compiled: CompiledDatase
   await conn.run(`CREATE OR REPLACE TEMP VIEW ${ident(compiled.table)} AS SELECT ${names} FROM read_parquet(${literal(file)})`);
 }
 
+/**
+ * The full path of a dataset with partitioned post-processing (X8): its published rows, with state
+ * columns, in a TEMP table that X8 updates; then written into the Parquet file in row-key order,
+ * the state saved from the same table, and the published table made a view of the file.
+ */
+async function publishPostToParquet(conn: DuckDBConnection, compiled: CompiledDataset, rowKey: string, file: string): Promise<void> {
+  const post = partitionedPost(compiled)!;
+  const table = ident(compiled.table);
+  const names = compiled.columns.map((c) => ident(c.name)).join(', ');
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${withPostColumns(post, compiled.publishSql(shapedTable(compiled.datasetId), { state: true }))}`);
+  await runPost(conn, compiled, post, rowKey);
+  await conn.run(`COPY (SELECT ${names} FROM ${table} ORDER BY ${ident(rowKey)}) TO ${literal(file)} (${PARQUET_OPTIONS})`);
+  await saveState(conn, compiled, `SELECT * FROM ${table}`);
+  await conn.run(`DROP TABLE ${table}`);
+  await conn.run(`CREATE OR REPLACE TEMP VIEW ${table} AS SELECT ${names} FROM read_parquet(${literal(file)})`);
+}
+
 /** X8: runs the post-processing steps and measures the k achieved. */
 export async function applyPost(conn: DuckDBConnection, compiled: CompiledDataset): Promise<RunReport['kAnonymity']> {
   let result: RunReport['kAnonymity'] = null;
@@ -145,8 +164,8 @@ export interface ShapeOptions {
   full: boolean;
   rowKey: string;
   /**
-   * Where a dataset without post-processing has its Parquet file written (patched or in full), and
-   * the release now serving, which a patch starts from (pipelines/pub-state.ts).
+   * Where the dataset's Parquet file is written (patched or in full; not for post-processing that
+   * must see every row), and the release now serving, which a patch starts from (pipelines/pub-state.ts).
    */
   publish: { base: PublishedBase | null; file: string };
   /** Opens another connection to staging, for work a patch can split (pipelines/merge.ts). */
@@ -158,9 +177,9 @@ export interface Shaped {
   /** Rows run through the rules. */
   reshaped: number;
   /**
-   * The published rows' Parquet file in row-key order, when already written (a dataset without
-   * post-processing): the published table is a view of it, and its state is saved. Null: the
-   * published table is a table that the release writer sorts.
+   * The published rows' Parquet file in row-key order, when already written (any dataset but one
+   * whose post-processing must see every row): the published table is a view of it, and its state
+   * is saved. Null: the published table is a table that the release writer sorts.
    */
   parquet: string | null;
   /** When patched: the TEMP table of row keys that may have changed, and the rows republished. */
@@ -174,16 +193,19 @@ export async function shapeDataset(conn: DuckDBConnection, compiled: CompiledDat
   if (await tableExists(conn, compiled.table)) await conn.run(`DROP TABLE main.${ident(compiled.table)}`);
   let patched: Shaped['patched'] = null;
   const { base, file } = opts.publish;
-  const parquet = compiled.post.length === 0 ? file : null;
+  const post = partitionedPost(compiled);
+  const parquet = compiled.post.length === 0 || post ? file : null;
   if (parquet && incremental && (await canPatch(conn, compiled, opts.rowKey, base))) {
     patched = await patchPublished(conn, compiled, shapedTable(compiled.datasetId), opts.rowKey, base!, DELTA_KEYS, parquet, opts.connect);
+  } else if (parquet && post) {
+    await publishPostToParquet(conn, compiled, opts.rowKey, parquet);
   } else if (parquet) {
     await publishToParquet(conn, compiled, opts.rowKey, parquet);
   } else {
     await publishToTable(conn, compiled);
   }
   await conn.run(`DROP TABLE IF EXISTS ${DELTA_KEYS}`);
-  const kAnonymity = await applyPost(conn, compiled);
+  const kAnonymity = post ? await postReport(conn, post, stateTable(compiled.datasetId)) : await applyPost(conn, compiled);
   const rules = compiled.touchedRules;
   const sums = rules.map((r) => `coalesce(sum(CAST(${ident(`__touched_${r}`)} AS INTEGER)), 0) AS ${ident(r)}`);
   // A published table that is a view of its Parquet file has its flags in the state.

@@ -31,6 +31,16 @@ function smallClassKeys(ctx: PostContext<Params>): string {
   return `SELECT ${ident(ctx.rowKey)} FROM (SELECT ${ident(ctx.rowKey)}, count(*) OVER (PARTITION BY ${by}) AS n FROM ${ident(ctx.table)}) WHERE n < ${ctx.params.k}`;
 }
 
+/**
+ * The quasi-identifiers the step neither generalizes nor suppresses (offenses: beat and day). A
+ * class is one value of every quasi-identifier, so no class crosses a partition of these, and
+ * what the step does to a row depends only on the rows of its partition.
+ */
+function partitionSql(p: Params): string[] {
+  const changed = new Set([...Object.keys(p.generalize), ...p.suppress.flat()]);
+  return p.quasiIdentifiers.filter((q) => !changed.has(typeof q === 'string' ? q : q.column)).map(qiSql);
+}
+
 /** The columns whose values the rule protects; a row with all of them suppressed or empty carries none. */
 function protectedColumns(p: Params): string[] {
   return [...new Set(p.suppress.flat())];
@@ -59,6 +69,8 @@ export const kAnonymity = defineTechnique({
       k: p.k,
       statements,
       smallRowsSql: `SELECT count(*) AS n FROM (${smallClassKeys(ctx)})`,
+      smallKeysSql: smallClassKeys(ctx),
+      partition: partitionSql(p),
       minKSql: `SELECT min(n) AS k, count(*) AS classes FROM (SELECT count(*) AS n FROM ${ident(ctx.table)} WHERE ${carries} GROUP BY ${by})`,
     };
   },

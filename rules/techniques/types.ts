@@ -59,6 +59,15 @@ export interface PostProcess {
   statements: string[];
   /** One row, column n: rows still in classes below k. */
   smallRowsSql: string;
+  /** The row keys (one column) of rows in classes below k, before the statements run. */
+  smallKeysSql: string;
+  /**
+   * SQL expressions over the published columns that the statements never change and that every
+   * class shares: the step's result for a row depends only on the rows with the same values of
+   * all of them, so it can run over just the partitions a run touches (pipelines/pub-state.ts).
+   * Empty: the step must run over every row.
+   */
+  partition: string[];
   /** One row, columns k and classes: the smallest class among rows that carry protected values. */
   minKSql: string;
 }

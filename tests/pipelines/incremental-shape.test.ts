@@ -5,8 +5,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { cp, mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { readBulk } from '../helpers/bulk.ts';
+import { fileHashes } from '../helpers/release-hashes.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openCurrentRelease } from '../../publisher/release-reader.ts';
 import { demoDrop, RUN_CLOCK, runOnce, tempDir } from '../helpers/pipeline.ts';
@@ -26,14 +25,6 @@ async function sourceWith(dir: string, n: number): Promise<string> {
   await mkdir(dir, { recursive: true });
   for (const b of batches.slice(0, n)) await cp(path.join(drop, b), path.join(dir, b), { recursive: true });
   return dir;
-}
-
-/** SHA-256 of every bulk file as served (a file in parts: its parts joined). */
-async function fileHashes(dataDir: string): Promise<Record<string, string>> {
-  const release = (await openCurrentRelease(dataDir))!;
-  const files = release.manifest.datasets.flatMap((d) => d.files);
-  return Object.fromEntries(await Promise.all(files.map(async (f) =>
-    [f.path, f.sha256 ?? createHash('sha256').update(await readBulk(release.dir, f)).digest('hex')] as const)));
 }
 
 /** "N shaped this run" per dataset slug, from the run's log. */
@@ -85,16 +76,18 @@ describe('incremental shaping', () => {
     await sourceWith(src, 2);
     const second = await runOnce(src, data, {}, config);
     const shaped = shapedCounts(messages(second.log));
-    // Calls (no post-processing, X8) patched the first release instead of publishing every row again.
+    // Every dataset patched the first release instead of publishing every row again (offenses and
+    // use of force with X8 run over the partitions their changed rows touch).
     const patched = messages(second.log).filter((l) => / row\(s\) published again, the rest kept from release /.test(l));
-    expect(patched.map((l) => l.split(':')[0])).toEqual(['calls-for-service']);
+    expect(patched.map((l) => l.split(':')[0])).toEqual(['calls-for-service', 'offenses', 'use-of-force']);
 
     // The reference: one full run over both batches at the second run's clock.
     const fullData = path.join(root, 'full');
     await runOnce(src, fullData, { full: true }, config);
     expect(await fileHashes(data)).toEqual(await fileHashes(fullData));
-    // The run report counts the same rows and rule touches (a patched dataset counts from its state).
-    const counts = async (dir: string) => (await openCurrentRelease(dir))!.manifest.datasets.map((d) => [d.id, d.rowCount, d.report.published, d.report.touchedByRule]);
+    // The run report counts the same rows, rule touches and k-anonymity (a patched dataset counts from its state).
+    const counts = async (dir: string) => (await openCurrentRelease(dir))!.manifest.datasets.map((d) =>
+      [d.id, d.rowCount, d.report.published, d.report.touchedByRule, d.report.kAnonymity]);
     expect(await counts(data)).toEqual(await counts(fullData));
     // Every Parquet file is in strict row-key order (some tables come out of the rules sorted,
     // others are sorted by the writer; parts are cut on that order).
