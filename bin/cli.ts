@@ -175,7 +175,7 @@ async function audit(args: string[]): Promise<void> {
 async function rollback(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' }, to: { type: 'string' } } });
   const config = await configFrom(values);
-  const result = await rollbackRelease(config.dataDir, values.to);
+  const result = await rollbackRelease(config.dataDir, values.to, config);
   for (const [id, n] of Object.entries(result.sealed)) if (n) log.info(`sealing: removed ${n} sealed row(s) of ${id} from ${result.to} before it served`);
   log.info(`now serving ${result.to} (was ${result.from ?? 'nothing'})`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -183,7 +183,8 @@ async function rollback(args: string[]): Promise<void> {
 
 async function seal(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { data: { type: 'string' }, config: { type: 'string' } } });
-  const results = await sealRetained((await configFrom(values)).dataDir);
+  const config = await configFrom(values);
+  const results = await sealRetained(config.dataDir, config);
   for (const r of results) log.info(`sealing: removed ${r.removed} row(s) of ${r.datasetId} from retained release ${r.releaseId}`);
   if (!results.length) log.info('sealing: no retained release holds a sealed row');
   process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -4,7 +4,9 @@
 // the sealed rows (new files renamed over the old, Parquet last; of CSV/JSON in parts, only the
 // parts that held sealed rows, the replaced parts deleted after the manifest) and its manifest
 // rewritten last, with only a count of removals. Chart aggregates are left as published: counts,
-// never identities.
+// never identities. A sealed row can leave its classmates below k (X8): the rows a dataset with
+// post-processing keeps are run through it again (SQL passed in, built from the catalog by
+// pipelines/rollback.ts), and the release is refused if a class that carries values stays below k.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,6 +23,19 @@ export interface SealedKeys {
   keysTable: string;
   /** A table with one column `k`: case lookup hashes (I7) of sealed cases that no longer publish. */
   lookupKeysTable?: string | null;
+  /** The dataset's post-processing (X8) over a table of the rows a release keeps; none when absent. */
+  post?: ((table: string) => SealPost[]) | null;
+}
+
+/** One post-processing step (X8, rules/techniques/k-anonymity.ts) as SQL over the kept rows. */
+export interface SealPost {
+  rule: string;
+  k: number;
+  /** The row keys of rows in classes below k, before the statements. */
+  smallKeysSql: string;
+  statements: string[];
+  /** One row, columns k and classes: the smallest class among rows that carry protected values. */
+  minKSql: string;
 }
 
 /** Removes sealed cases from a retained release's case lookup table (rewrite, then rename). */
@@ -72,7 +87,33 @@ async function parquetWithout(conn: DuckDBConnection, file: string, columns: rea
   }
 }
 
-async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string, obsolete: string[]): Promise<number> {
+/** TEMP table of the rows a release keeps, when they are rewritten from a table. */
+const KEPT_ROWS = 'sealing_rows';
+
+type KAnonymity = NonNullable<Manifest['datasets'][number]['report']['kAnonymity']>;
+
+/**
+ * Runs `steps` over KEPT_ROWS, adding the rows of classes below k to SEALED_ROWS as changed (the
+ * statements change only those); throws if a class that carries protected values stays below k.
+ */
+async function rerunPost(conn: DuckDBConnection, steps: SealPost[], where: string, before: KAnonymity | null | undefined): Promise<KAnonymity | null> {
+  let result: KAnonymity | null = before ?? null;
+  for (const step of steps) {
+    await conn.run(`INSERT INTO ${SEALED_ROWS} SELECT *, 'changed' FROM (${step.smallKeysSql})`);
+    const below = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${step.smallKeysSql})`)).getRowObjects()[0].n);
+    for (const statement of step.statements) await conn.run(statement);
+    const [min] = (await conn.runAndReadAll(step.minKSql)).getRowObjects();
+    const k = min.k === null ? null : Number(min.k);
+    if (k !== null && k < step.k) {
+      throw new Error(`${where}: after sealing, a class of ${k} row(s) still carries values that ${step.rule} protects (k = ${step.k}); the release is left unserved`);
+    }
+    result = { required: step.k, rowsBelowK: (before?.rowsBelowK ?? 0) + below, k, classes: Number(min.classes) };
+  }
+  return result;
+}
+
+async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, sealed: SealedKeys, obsolete: string[]): Promise<number> {
+  const keysTable = sealed.keysTable;
   const d = manifest.datasets[index];
   const parquet = d.files.find((f) => f.format === 'parquet');
   if (!parquet) return 0;
@@ -90,13 +131,25 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
   await mkdir(work, { recursive: true });
   const csv = d.files.find((f) => f.format === 'csv');
   const json = d.files.find((f) => f.format === 'json');
+  const post = sealed.post?.(KEPT_ROWS) ?? [];
   try {
     let files: FileManifest[];
     let replaced: string[] = [];
-    if (csv?.parts && json?.parts) {
+    let kAnonymity = d.report.kAnonymity;
+    const parts = Boolean(csv?.parts && json?.parts);
+    if (post.length || !parts) {
+      // The kept rows as a table, X8 run over them again.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${KEPT_ROWS} AS SELECT * FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${SEALED_ROWS})`);
+      if (post.length) kAnonymity = await rerunPost(conn, post, `${d.id} in release ${path.basename(dir)}`, d.report.kAnonymity);
+    }
+    if (parts && csv?.parts && json?.parts) {
       // In parts: a new Parquet file, and only the parts that held sealed rows written again.
       const file = path.join(work, 'rows.parquet');
-      await parquetWithout(conn, path.join(dir, parquet.path), d.columns, d.rowKey, SEALED_ROWS, file);
+      if (post.length) {
+        await conn.run(`COPY (SELECT ${d.columns.map((c) => ident(c.name)).join(', ')} FROM ${KEPT_ROWS} ORDER BY ${key}) TO ${literal(file)} (${PARQUET_OPTIONS})`);
+      } else {
+        await parquetWithout(conn, path.join(dir, parquet.path), d.columns, d.rowKey, SEALED_ROWS, file);
+      }
       const parts = await writeParts({
         conn, parquet: file, columns: d.columns, rowKey: d.rowKey, releaseDir: dir, datasetDir,
         layout: DEFAULT_PART_LAYOUT, prefix: `${path.basename(dir)}-sealed-${process.pid}-${Date.now()}`,
@@ -108,8 +161,7 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
       await rename(file, target);
       files = [{ format: 'parquet', path: path.relative(dir, target), bytes: await fileSize(target), sha256: await sha256File(target) }, parts.csv, parts.json];
     } else {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE sealing_rows AS SELECT * FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${SEALED_ROWS})`);
-      files = await exportDataset(conn, 'sealing_rows', d.columns, d.rowKey, dir, work);
+      files = await exportDataset(conn, KEPT_ROWS, d.columns, d.rowKey, dir, work);
       for (const format of ['csv', 'json', 'parquet'] as const) {
         const f = files.find((x) => x.format === format)!;
         const name = path.basename(f.path);
@@ -121,13 +173,13 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
       ...d,
       files,
       rowCount: d.rowCount - removed,
-      report: { ...d.report, sealedRemoved: (d.report.sealedRemoved ?? 0) + removed },
+      report: { ...d.report, kAnonymity, sealedRemoved: (d.report.sealedRemoved ?? 0) + removed },
     };
     // Part files no longer listed are removed once the new manifest is in place.
     obsolete.push(...replaced.map((p) => path.join(dir, p)));
   } finally {
     await rm(work, { recursive: true, force: true });
-    await conn.run(`DROP TABLE IF EXISTS sealing_rows; DROP TABLE IF EXISTS ${SEALED_ROWS}`);
+    await conn.run(`DROP TABLE IF EXISTS ${KEPT_ROWS}; DROP TABLE IF EXISTS ${SEALED_ROWS}`);
   }
   return removed;
 }
@@ -138,11 +190,12 @@ export async function sealRelease(conn: DuckDBConnection, dir: string, sealed: r
   const manifest = await readManifest(dir);
   const obsolete: string[] = [];
   const results: SealingResult[] = [];
-  for (const { datasetId, keysTable, lookupKeysTable } of sealed) {
+  for (const entry of sealed) {
+    const { datasetId, lookupKeysTable } = entry;
     const index = manifest.datasets.findIndex((d) => d.id === datasetId);
     if (index < 0) continue;
     const lookups = lookupKeysTable ? await rewriteLookup(conn, dir, manifest, index, lookupKeysTable) : 0;
-    const removed = await rewriteDataset(conn, dir, manifest, index, keysTable, obsolete);
+    const removed = await rewriteDataset(conn, dir, manifest, index, entry, obsolete);
     if (removed || lookups) results.push({ releaseId, datasetId, removed });
   }
   if (results.some((r) => r.removed)) {

@@ -121,6 +121,22 @@ function isDatasetWide(step: RuleStep): boolean {
   return Boolean(t.keepRow || t.check || t.postProcess);
 }
 
+/**
+ * The dataset's post-processing steps (X8) over `table`, as the catalog has them now: for passes
+ * that change published rows after a run (sealing a retained release, publisher/sealing.ts).
+ * Rules the catalog no longer has, or has retired, are left out, as a run would refuse them.
+ */
+export function postProcessSteps(def: DatasetDef, catalog: Catalog, table: string): CompiledDataset['post'] {
+  return def.rules.flatMap((id) => {
+    const rule = catalog.rules.get(id);
+    if (!rule || rule.status === 'retired' || !ruleAppliesTo(rule, def.id)) return [];
+    return stepsFor(rule, def.id).flatMap((step) => {
+      const t = technique(step.technique);
+      return t.postProcess ? [{ rule: id, sql: t.postProcess({ params: step.params, table, rowKey: def.rowKey }) }] : [];
+    });
+  });
+}
+
 export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, opts: CompileOptions): CompiledDataset {
   const fail = (where: string, msg: string): never => {
     throw new DefinitionError(file, `${where}: ${msg}`);

@@ -1,0 +1,76 @@
+// X8 (k-anonymity) when a retained release serves again: `publisher rollback` removes rows sealed
+// since it was published, and a sealed victim can leave four classmates alike in beat, day and
+// victim; served like that, the four are a class below k. Sealing runs X8 again over what the
+// release keeps, in every format it serves (single files and parts).
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { cp, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FileManifest } from '../../publisher/manifest.ts';
+import { openCurrentRelease } from '../../publisher/release-reader.ts';
+import { rollback } from '../../pipelines/rollback.ts';
+import { readBulk } from '../helpers/bulk.ts';
+import { demoDrop, runOnce, tempDir } from '../helpers/pipeline.ts';
+import { plantClassOfFive, plantedRows, plantedRowsSql, type Planted } from '../helpers/x8-plant.ts';
+
+let drop: string;
+let conn: DuckDBConnection;
+beforeAll(async () => {
+  drop = await demoDrop({ scale: 0.004 });
+  conn = await (await DuckDBInstance.create(':memory:')).connect();
+});
+afterAll(() => conn.closeSync());
+
+const carries = (r: Record<string, unknown>, p: Planted) => r.victim_age_band === p.ageBand && r.victim_sex === p.sex && r.victim_race === p.race;
+
+/** The offenses of the current release as served in `format`, as a DuckDB relation (a temp copy of the bulk file). */
+async function served(dataDir: string, format: FileManifest['format']): Promise<string> {
+  const release = (await openCurrentRelease(dataDir))!;
+  const file = release.manifest.datasets.find((d) => d.id === 'nibr-offs')!.files.find((f) => f.format === format)!;
+  if (format === 'parquet') return `read_parquet('${path.join(release.dir, file.path)}')`;
+  const copy = path.join(await tempDir('rollback-x8-served'), `offenses.${format}`);
+  await writeFile(copy, await readBulk(release.dir, file));
+  return format === 'csv' ? `read_csv('${copy}', all_varchar = true)` : `read_json('${copy}', format = 'array')`;
+}
+
+/** The smallest class, over the X8 quasi-identifiers, among rows that still carry a victim value. */
+async function smallestCarryingClass(from: string): Promise<number | null> {
+  const [row] = (await conn.runAndReadAll(`SELECT min(n) AS k FROM (SELECT count(*) AS n FROM ${from}
+    WHERE coalesce(victim_age_band <> 'REDACTED', FALSE) OR coalesce(victim_sex <> 'REDACTED', FALSE) OR coalesce(victim_race <> 'REDACTED', FALSE)
+    GROUP BY beat, CAST(occurred_hour AS DATE), victim_age_band, victim_sex, victim_race)`)).getRowObjects();
+  return row.k === null ? null : Number(row.k);
+}
+
+describe.each([
+  { layout: 'single files', config: {} },
+  { layout: 'parts', config: { bulkParts: { above: 0, rows: 50 } } },
+])('X8 in a release rolled back to, $layout', ({ config }) => {
+  it('suppresses the classmates of a victim sealed since, in every format, before it serves', async () => {
+    const root = await tempDir('rollback-x8');
+    const src = path.join(root, 'src');
+    const later = path.join(root, 'later');
+    const p = await plantClassOfFive(drop, src, later);
+    const data = path.join(root, 'data');
+    const first = await runOnce(src, data, {}, config);
+    const before = await plantedRows(conn, data, p);
+    expect(before.rows.length, 'the five are published, alike').toBe(5);
+    for (const r of before.rows) expect(carries(r, p)).toBe(true);
+
+    await cp(later, path.join(src, '20991231T000000Z'), { recursive: true });
+    await runOnce(src, data, { clock: () => new Date('2026-11-15T00:00:00Z') }, config);
+    const result = await rollback(data, first.releaseId);
+    expect(result.to).toBe(first.releaseId);
+    expect(result.sealed['nibr-offs']).toBe(1);
+
+    for (const format of ['parquet', 'csv', 'json'] as const) {
+      const from = await served(data, format);
+      const rows = (await conn.runAndReadAll(plantedRowsSql(from, p))).getRowObjects();
+      expect(rows.length, format).toBe(4);
+      for (const r of rows) expect(carries(r, p), `${format}: a class of four keeps none of its values`).toBe(false);
+      expect((await smallestCarryingClass(from)) ?? Infinity, format).toBeGreaterThanOrEqual(5);
+    }
+    const after = await plantedRows(conn, data, p);
+    expect(after.report.k ?? Infinity).toBeGreaterThanOrEqual(5);
+    expect(after.report.rowsBelowK).toBeGreaterThanOrEqual(before.report.rowsBelowK + 4);
+  });
+});
