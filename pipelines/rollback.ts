@@ -35,7 +35,7 @@ async function sealPosts(dirs: RuleDirs): Promise<Map<string, (table: string) =>
   const posts = new Map<string, (table: string) => SealPost[]>();
   for (const { def } of await loadDatasets(dirs.datasetsDir)) {
     posts.set(def.id, (table) => postProcessSteps(def, catalog, table).map(({ rule, sql }) => ({
-      rule, k: sql.k, smallKeysSql: sql.smallKeysSql, statements: sql.statements, minKSql: sql.minKSql,
+      rule, k: sql.k, partition: sql.partition, statements: sql.statements, minKSql: sql.minKSql,
     })));
   }
   return posts;

@@ -1,11 +1,12 @@
 // X6 across releases: a record sealed after it was published disappears from a retained release
 // before that release serves again (`publisher rollback`, `publisher seal`; the keys come from the
 // seal list, publisher/seal-list.ts). Each affected release's bulk files are rewritten without
-// the sealed rows (new files renamed over the old, Parquet last; of CSV/JSON in parts, only the
-// parts that held sealed rows, the replaced parts deleted after the manifest) and its manifest
-// rewritten last, with only a count of removals. Chart aggregates are left as published: counts,
-// never identities. A sealed row can leave its classmates below k (X8): the rows a dataset with
-// post-processing keeps are run through it again (SQL passed in, built from the catalog by
+// the sealed rows (new files renamed over the old once every dataset has been rewritten, so a
+// failure leaves the release as it was; of CSV/JSON in parts, only the parts that held sealed
+// rows, the replaced parts deleted after the manifest) and its manifest rewritten last, with only
+// a count of removals. Chart aggregates are left as published: counts,
+// never identities. A sealed row can leave its classmates below k (X8): X8 runs again over the
+// partitions that held sealed rows (publisher/seal-post.ts; its SQL built from the catalog by
 // pipelines/rollback.ts), and the release is refused if a class that carries values stays below k.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +17,9 @@ import { fileSize, sha256File } from './files.ts';
 import { DEFAULT_PART_LAYOUT, writeParts } from './parts.ts';
 import { MANIFEST_FILE, RELEASES_DIR, type ColumnManifest, type FileManifest, type Manifest } from './manifest.ts';
 import { listReleaseIds, readManifest } from './release-reader.ts';
+import { dropPostTables, rerunPost, type SealPost } from './seal-post.ts';
+
+export type { SealPost } from './seal-post.ts';
 
 export interface SealedKeys {
   datasetId: string;
@@ -27,19 +31,17 @@ export interface SealedKeys {
   post?: ((table: string) => SealPost[]) | null;
 }
 
-/** One post-processing step (X8, rules/techniques/k-anonymity.ts) as SQL over the kept rows. */
-export interface SealPost {
-  rule: string;
-  k: number;
-  /** The row keys of rows in classes below k, before the statements. */
-  smallKeysSql: string;
-  statements: string[];
-  /** One row, columns k and classes: the smallest class among rows that carry protected values. */
-  minKSql: string;
+/** A release's new files, moved over the old ones only once every dataset has been rewritten. */
+interface Pending {
+  renames: [from: string, to: string][];
+  /** Work files and directories, removed at the end whatever happens. */
+  work: string[];
+  /** New part files, written in place under new names: removed if the release is not rewritten. */
+  created: string[];
 }
 
-/** Removes sealed cases from a retained release's case lookup table (rewrite, then rename). */
-async function rewriteLookup(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string): Promise<number> {
+/** Removes sealed cases from a retained release's case lookup table (a new file, renamed over the old at the end). */
+async function rewriteLookup(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, keysTable: string, pending: Pending): Promise<number> {
   const entry = manifest.datasets[index].caseLookup;
   if (!entry) return 0;
   const file = path.join(dir, entry.path);
@@ -48,12 +50,13 @@ async function rewriteLookup(conn: DuckDBConnection, dir: string, manifest: Mani
   const removed = Number(hit.n);
   if (removed === 0) return 0;
   const tmp = path.join(path.dirname(file), `.sealing-${process.pid}-${path.basename(file)}`);
+  pending.work.push(tmp);
   await conn.run(`COPY (SELECT * FROM ${source} WHERE lookup NOT IN (SELECT k FROM ${ident(keysTable)}) ORDER BY lookup) TO ${literal(tmp)} (FORMAT parquet)`);
-  await rename(tmp, file);
+  pending.renames.push([tmp, file]);
   return removed;
 }
 
-/** TEMP table of the sealed keys one release holds, while it is rewritten. */
+/** TEMP table of the sealed keys one release holds (and of rows X8 changes), while it is rewritten. */
 const SEALED_ROWS = '__sealed_rows';
 
 export interface SealingResult {
@@ -90,29 +93,7 @@ async function parquetWithout(conn: DuckDBConnection, file: string, columns: rea
 /** TEMP table of the rows a release keeps, when they are rewritten from a table. */
 const KEPT_ROWS = 'sealing_rows';
 
-type KAnonymity = NonNullable<Manifest['datasets'][number]['report']['kAnonymity']>;
-
-/**
- * Runs `steps` over KEPT_ROWS, adding the rows of classes below k to SEALED_ROWS as changed (the
- * statements change only those); throws if a class that carries protected values stays below k.
- */
-async function rerunPost(conn: DuckDBConnection, steps: SealPost[], where: string, before: KAnonymity | null | undefined): Promise<KAnonymity | null> {
-  let result: KAnonymity | null = before ?? null;
-  for (const step of steps) {
-    await conn.run(`INSERT INTO ${SEALED_ROWS} SELECT *, 'changed' FROM (${step.smallKeysSql})`);
-    const below = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM (${step.smallKeysSql})`)).getRowObjects()[0].n);
-    for (const statement of step.statements) await conn.run(statement);
-    const [min] = (await conn.runAndReadAll(step.minKSql)).getRowObjects();
-    const k = min.k === null ? null : Number(min.k);
-    if (k !== null && k < step.k) {
-      throw new Error(`${where}: after sealing, a class of ${k} row(s) still carries values that ${step.rule} protects (k = ${step.k}); the release is left unserved`);
-    }
-    result = { required: step.k, rowsBelowK: (before?.rowsBelowK ?? 0) + below, k, classes: Number(min.classes) };
-  }
-  return result;
-}
-
-async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, sealed: SealedKeys, obsolete: string[]): Promise<number> {
+async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Manifest, index: number, sealed: SealedKeys, obsolete: string[], pending: Pending): Promise<number> {
   const keysTable = sealed.keysTable;
   const d = manifest.datasets[index];
   const parquet = d.files.find((f) => f.format === 'parquet');
@@ -129,24 +110,20 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
   const datasetDir = path.join(dir, 'datasets', d.id);
   const work = path.join(datasetDir, `.sealing-${process.pid}`);
   await mkdir(work, { recursive: true });
+  pending.work.push(work);
   const csv = d.files.find((f) => f.format === 'csv');
   const json = d.files.find((f) => f.format === 'json');
-  const post = sealed.post?.(KEPT_ROWS) ?? [];
   try {
     let files: FileManifest[];
     let replaced: string[] = [];
-    let kAnonymity = d.report.kAnonymity;
-    const parts = Boolean(csv?.parts && json?.parts);
-    if (post.length || !parts) {
-      // The kept rows as a table, X8 run over them again.
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${KEPT_ROWS} AS SELECT * FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${SEALED_ROWS})`);
-      if (post.length) kAnonymity = await rerunPost(conn, post, `${d.id} in release ${path.basename(dir)}`, d.report.kAnonymity);
-    }
-    if (parts && csv?.parts && json?.parts) {
-      // In parts: a new Parquet file, and only the parts that held sealed rows written again.
+    // X8 again over the partitions that held sealed rows (publisher/seal-post.ts).
+    const x8 = sealed.post ? await rerunPost(conn, sealed.post, { source, rowKey: d.rowKey, changes: SEALED_ROWS, where: `${d.id} in release ${path.basename(dir)}`, before: d.report.kAnonymity }) : null;
+    const rows = x8?.rows ?? `SELECT * FROM ${source} WHERE ${key} NOT IN (SELECT k FROM ${SEALED_ROWS})`;
+    if (csv?.parts && json?.parts) {
+      // In parts: a new Parquet file, and only the parts that held sealed (or changed) rows written again.
       const file = path.join(work, 'rows.parquet');
-      if (post.length) {
-        await conn.run(`COPY (SELECT ${d.columns.map((c) => ident(c.name)).join(', ')} FROM ${KEPT_ROWS} ORDER BY ${key}) TO ${literal(file)} (${PARQUET_OPTIONS})`);
+      if (x8?.changed) {
+        await conn.run(`COPY (SELECT ${d.columns.map((c) => ident(c.name)).join(', ')} FROM (${rows}) ORDER BY ${key}) TO ${literal(file)} (${PARQUET_OPTIONS})`);
       } else {
         await parquetWithout(conn, path.join(dir, parquet.path), d.columns, d.rowKey, SEALED_ROWS, file);
       }
@@ -157,15 +134,18 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
       });
       const kept = new Set([...parts.csv.parts!, ...parts.json.parts!].map((p) => p.path));
       replaced = [...csv.parts, ...json.parts].map((p) => p.path).filter((p) => !kept.has(p));
+      const old = new Set([...csv.parts, ...json.parts].map((p) => p.path));
+      pending.created.push(...[...kept].filter((p) => !old.has(p)).map((p) => path.join(dir, p)));
       const target = path.join(datasetDir, 'rows.parquet');
-      await rename(file, target);
-      files = [{ format: 'parquet', path: path.relative(dir, target), bytes: await fileSize(target), sha256: await sha256File(target) }, parts.csv, parts.json];
+      pending.renames.push([file, target]);
+      files = [{ format: 'parquet', path: path.relative(dir, target), bytes: await fileSize(file), sha256: await sha256File(file) }, parts.csv, parts.json];
     } else {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${KEPT_ROWS} AS ${rows}`);
       files = await exportDataset(conn, KEPT_ROWS, d.columns, d.rowKey, dir, work);
       for (const format of ['csv', 'json', 'parquet'] as const) {
         const f = files.find((x) => x.format === format)!;
         const name = path.basename(f.path);
-        await rename(path.join(work, name), path.join(datasetDir, name));
+        pending.renames.push([path.join(work, name), path.join(datasetDir, name)]);
         f.path = path.relative(dir, path.join(datasetDir, name));
       }
     }
@@ -173,12 +153,12 @@ async function rewriteDataset(conn: DuckDBConnection, dir: string, manifest: Man
       ...d,
       files,
       rowCount: d.rowCount - removed,
-      report: { ...d.report, kAnonymity, sealedRemoved: (d.report.sealedRemoved ?? 0) + removed },
+      report: { ...d.report, kAnonymity: x8?.kAnonymity ?? d.report.kAnonymity, sealedRemoved: (d.report.sealedRemoved ?? 0) + removed },
     };
     // Part files no longer listed are removed once the new manifest is in place.
     obsolete.push(...replaced.map((p) => path.join(dir, p)));
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await dropPostTables(conn);
     await conn.run(`DROP TABLE IF EXISTS ${KEPT_ROWS}; DROP TABLE IF EXISTS ${SEALED_ROWS}`);
   }
   return removed;
@@ -190,19 +170,31 @@ export async function sealRelease(conn: DuckDBConnection, dir: string, sealed: r
   const manifest = await readManifest(dir);
   const obsolete: string[] = [];
   const results: SealingResult[] = [];
-  for (const entry of sealed) {
-    const { datasetId, lookupKeysTable } = entry;
-    const index = manifest.datasets.findIndex((d) => d.id === datasetId);
-    if (index < 0) continue;
-    const lookups = lookupKeysTable ? await rewriteLookup(conn, dir, manifest, index, lookupKeysTable) : 0;
-    const removed = await rewriteDataset(conn, dir, manifest, index, entry, obsolete);
-    if (removed || lookups) results.push({ releaseId, datasetId, removed });
-  }
-  if (results.some((r) => r.removed)) {
-    const tmp = path.join(dir, `.${MANIFEST_FILE}.${process.pid}`);
-    await writeFile(tmp, JSON.stringify(manifest, null, 2));
-    await rename(tmp, path.join(dir, MANIFEST_FILE));
-    for (const file of obsolete) await rm(file, { force: true });
+  const pending: Pending = { renames: [], work: [], created: [] };
+  let committed = false;
+  try {
+    for (const entry of sealed) {
+      const { datasetId, lookupKeysTable } = entry;
+      const index = manifest.datasets.findIndex((d) => d.id === datasetId);
+      if (index < 0) continue;
+      const lookups = lookupKeysTable ? await rewriteLookup(conn, dir, manifest, index, lookupKeysTable, pending) : 0;
+      const removed = await rewriteDataset(conn, dir, manifest, index, entry, obsolete, pending);
+      if (removed || lookups) results.push({ releaseId, datasetId, removed });
+    }
+    // Every dataset rewritten (or none, if one failed): the new files in place, then the manifest.
+    for (const [from, to] of pending.renames) await rename(from, to);
+    if (results.some((r) => r.removed)) {
+      const tmp = path.join(dir, `.${MANIFEST_FILE}.${process.pid}`);
+      await writeFile(tmp, JSON.stringify(manifest, null, 2));
+      await rename(tmp, path.join(dir, MANIFEST_FILE));
+      committed = true;
+      for (const file of obsolete) await rm(file, { force: true });
+    }
+  } catch (err) {
+    if (!committed) for (const file of pending.created) await rm(file, { force: true });
+    throw err;
+  } finally {
+    for (const w of pending.work) await rm(w, { recursive: true, force: true });
   }
   return results;
 }
