@@ -149,17 +149,27 @@ export async function cleanTemporary(dataDir: string): Promise<string[]> {
   for (const n of names) await rm(path.join(root, n), { recursive: true, force: true });
   const links = (await readdir(dataDir).catch(() => [] as string[])).filter((n) => n.startsWith(`.${CURRENT_LINK}-`));
   for (const n of links) await rm(path.join(dataDir, n), { force: true });
-  // Work files of an interrupted sealing pass (X6 across releases).
+  // Work files of an interrupted sealing pass (X6 across releases): it leaves its marker in the
+  // release directory (publisher/sealing.ts), its work files there or in a dataset's directory,
+  // never deeper. Only then are the part directories listed against the manifest, which for a
+  // large release means tens of thousands of names and an 18 MB manifest (2 s for three releases).
   for (const release of await listReleaseIds(dataDir)) {
-    for (const entry of await readdir(path.join(root, release), { recursive: true, withFileTypes: true }).catch(() => [])) {
-      if (entry.name.startsWith('.sealing-') || entry.name.startsWith('.parts-') || entry.name.startsWith(`.${MANIFEST_FILE}.`)) {
-        await rm(path.join(entry.parentPath, entry.name), { recursive: true, force: true });
+    const dir = path.join(root, release);
+    const datasets = (await readdir(path.join(dir, 'datasets')).catch(() => [] as string[])).map((d) => path.join(dir, 'datasets', d));
+    let interrupted = false;
+    for (const at of [dir, ...datasets]) {
+      for (const name of (await readdir(at).catch(() => [] as string[])).filter(isWorkName)) {
+        interrupted = true;
+        await rm(path.join(at, name), { recursive: true, force: true });
       }
     }
-    await removeUnlistedParts(path.join(root, release));
+    if (interrupted) await removeUnlistedParts(dir);
   }
   return names;
 }
+
+/** Work files of a sealing pass or a parts writer, and its marker (publisher/sealing.ts). */
+const isWorkName = (name: string): boolean => name.startsWith('.sealing-') || name.startsWith('.parts-') || name.startsWith(`.${MANIFEST_FILE}.`);
 
 /**
  * Part files the manifest does not list: new parts of a sealing pass that died before its manifest,

@@ -172,6 +172,12 @@ export async function sealRelease(conn: DuckDBConnection, dir: string, sealed: r
   const results: SealingResult[] = [];
   const pending: Pending = { renames: [], work: [], created: [] };
   let committed = false;
+  let renamed = false;
+  // Kept until the release is whole again: the next run's cleanTemporary looks for unlisted parts
+  // (which may hold sealed rows) only in a release that has it.
+  const marker = path.join(dir, `.sealing-${process.pid}`);
+  await writeFile(marker, `${process.pid}\n`);
+  let whole = false;
   try {
     for (const entry of sealed) {
       const { datasetId, lookupKeysTable } = entry;
@@ -182,6 +188,7 @@ export async function sealRelease(conn: DuckDBConnection, dir: string, sealed: r
       if (removed || lookups) results.push({ releaseId, datasetId, removed });
     }
     // Every dataset rewritten (or none, if one failed): the new files in place, then the manifest.
+    renamed = pending.renames.length > 0;
     for (const [from, to] of pending.renames) await rename(from, to);
     if (results.some((r) => r.removed)) {
       const tmp = path.join(dir, `.${MANIFEST_FILE}.${process.pid}`);
@@ -190,11 +197,15 @@ export async function sealRelease(conn: DuckDBConnection, dir: string, sealed: r
       committed = true;
       for (const file of obsolete) await rm(file, { force: true });
     }
+    whole = true;
   } catch (err) {
     if (!committed) for (const file of pending.created) await rm(file, { force: true });
+    // Nothing moved yet: the release is as it was.
+    whole = !renamed;
     throw err;
   } finally {
     for (const w of pending.work) await rm(w, { recursive: true, force: true });
+    if (whole) await rm(marker, { force: true });
   }
   return results;
 }

@@ -4,6 +4,7 @@
 // release keeps, in every format it serves (single files and parts), and leaves the release as it
 // was, unserved, if a class that carries values would still be below k.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { readdirSync } from 'node:fs';
 import { cp, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,15 +91,23 @@ describe.each([
   it('refuses, changing nothing, a release in which a class carrying values would stay below k', async () => {
     const hashes = await treeHashes(first.releaseDir);
     const posts = await checkOnlyPosts();
+    // While the pass runs, its marker tells a later run to look for what a death would leave.
+    const markers: string[][] = [];
+    const watched = (post: ((table: string) => SealPost[]) | undefined) => post && ((table: string) => {
+      markers.push(readdirSync(first.releaseDir).filter((n) => n.startsWith('.sealing-')));
+      return post(table);
+    });
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
     try {
-      const list = (await loadSealList(c, data)).map((s) => ({ ...s, post: posts.get(s.datasetId) ?? null }));
+      const list = (await loadSealList(c, data)).map((s) => ({ ...s, post: watched(posts.get(s.datasetId)) ?? null }));
       await expect(sealRelease(c, first.releaseDir, list)).rejects.toThrow(/nibr-offs in release .*a class of 4 row\(s\) still carries values that X8 protects \(k = 5\)/);
     } finally {
       c.closeSync();
     }
     expect(await treeHashes(first.releaseDir)).toEqual(hashes);
+    expect(markers.length).toBeGreaterThan(0);
+    for (const m of markers) expect(m).toEqual([`.sealing-${process.pid}`]);
   });
 
   it('suppresses the classmates of a victim sealed since, in every format, before it serves', async () => {

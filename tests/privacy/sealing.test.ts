@@ -77,9 +77,11 @@ describe.each([
     rolledBack = await rollback(data, first.releaseId);
   });
 
-  it('a rollback removes the sealed rows from the retained release before it serves it', () => {
+  it('a rollback removes the sealed rows from the retained release before it serves it', async () => {
     expect(retainedUntilRollback).toBe(true);
     expect(rolledBack.to).toBe(first.releaseId);
+    // The pass finished: no marker asks the next run to look for leftovers.
+    expect((await readdir(first.releaseDir)).filter((n) => n.startsWith('.'))).toEqual([]);
     expect(rolledBack.sealed['c911-call']).toBe(3);
     expect(rolledBack.sealed['nibr-offs']).toBe(sealedOffenses.length);
   });
@@ -145,10 +147,14 @@ describe.each([
     const listed = (await readManifest(first.releaseDir)).datasets.find((d) => d.id === 'c911-call')!.files.flatMap((f) => f.parts ?? []);
     expect(listed.length > 0).toBe('bulkParts' in config);
     if (!listed.length) return;
+    // A pass that died leaves its marker in the release directory, and the parts it replaced.
     const orphan = path.join(partsDir, 'replaced-by-sealing.csv');
+    const marker = path.join(first.releaseDir, '.sealing-99999');
     await writeFile(orphan, `${pseudonym('event_id', sealedCalls[0])},sealed row\n`);
+    await writeFile(marker, '99999\n');
     await cleanTemporary(path.dirname(path.dirname(first.releaseDir)));
     expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(marker)).toBe(false);
     for (const p of listed) expect(existsSync(path.join(first.releaseDir, p.path)), p.path).toBe(true);
   });
 
