@@ -160,6 +160,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
     const reports: Record<string, RunReport> = {};
     const parquets = new Map<string, string>();
     const patched = new Map<string, NonNullable<Shaped['patched']>>();
+    // The release now serving (read once: the run lock keeps it current until this run switches).
     const serving = await openCurrentRelease(config.dataDir);
     const parquetDir = path.join(config.dataDir, 'staging', 'published');
     await rm(parquetDir, { recursive: true, force: true });
@@ -214,7 +215,7 @@ export async function runPipelines(o: RunOptions): Promise<RunResult> {
       minCell,
       keep: config.keepReleases,
       parts: config.bulkParts,
-      previous: await openCurrentRelease(config.dataDir),
+      previous: serving,
       progress,
       datasets: selected.map(({ def }, i) => ({
         meta: { id: def.id, slug: def.slug, name: def.name, description: def.description, category: def.category, keywords: def.keywords, schedule: def.schedule, sourceTable: def.source, rowKey: def.rowKey },
