@@ -4,10 +4,10 @@
 // the sealed rows (new files renamed over the old once every dataset has been rewritten, so a
 // failure leaves the release as it was; of CSV/JSON in parts, only the parts that held sealed
 // rows, the replaced parts deleted after the manifest) and its manifest rewritten last, with only
-// a count of removals. Chart aggregates are left as published: counts,
-// never identities. A sealed row can leave its classmates below k (X8): X8 runs again over the
-// partitions that held sealed rows (publisher/seal-post.ts; its SQL built from the catalog by
-// pipelines/rollback.ts), and the release is refused if a class that carries values stays below k.
+// a count of removals. Chart aggregates are left as published: counts, never identities. A sealed
+// row can leave its classmates below k (X8): X8 runs again over the partitions that held sealed
+// rows (publisher/seal-post.ts; its SQL built from the catalog by pipelines/rollback.ts), and the
+// release is refused if a class that carries values stays below k.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
