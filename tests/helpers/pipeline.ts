@@ -1,6 +1,6 @@
 // Test helper: a small seeded demo drop and a pipeline run into a temp data directory, with a
 // fixed clock and a fixed key, so tests that need a real release share one recipe.
-import { mkdtemp } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Config } from '../../pipelines/config.ts';
@@ -20,6 +20,13 @@ export async function tempDir(prefix: string): Promise<string> {
 export async function demoDrop(opts: { scale?: number; years?: number; seed?: number } = {}): Promise<string> {
   const dir = path.join(await tempDir('drop'), 'records');
   await generateDemoRecords({ outDir: dir, years: opts.years ?? 1, seed: opts.seed ?? 7, end: DEMO_END, scale: opts.scale ?? 0.004 });
+  return dir;
+}
+
+/** Source folder `dir` holding the first `n` batches (in name order) of demo drop `drop`. */
+export async function copyBatches(drop: string, dir: string, n: number): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (const b of (await readdir(drop)).sort().slice(0, n)) await cp(path.join(drop, b), path.join(dir, b), { recursive: true });
   return dir;
 }
 

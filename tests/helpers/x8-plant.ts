@@ -2,9 +2,10 @@
 // offense victims alike in every quasi-identifier, and a later batch that seals one of them, so a
 // release that keeps the other four without X8 run again over them serves a class of four.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { cp, mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { openCurrentRelease } from '../../publisher/release-reader.ts';
+import { copyBatches } from './pipeline.ts';
 
 export interface Planted { nibrs: string; beat: string; ageBand: string; sex: string; race: string }
 
@@ -14,8 +15,8 @@ export interface Planted { nibrs: string; beat: string; ageBand: string; sex: st
  * holds exactly five; and a second batch, in folder `later`, that seals the original.
  */
 export async function plantClassOfFive(drop: string, src: string, later: string): Promise<Planted> {
-  const [first] = (await readdir(drop)).sort();
-  await cp(path.join(drop, first), path.join(src, first), { recursive: true });
+  await copyBatches(drop, src, 1);
+  const [first] = await readdir(src);
   const csv = path.join(src, first, 'rms_offenses.csv');
   const conn = await (await DuckDBInstance.create(':memory:')).connect();
   await conn.run(`CREATE TABLE o AS SELECT * FROM read_csv('${csv}', all_varchar = true)`);

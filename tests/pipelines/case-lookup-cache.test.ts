@@ -2,28 +2,21 @@
 // hashes in staging: a later run publishes the lookup a full run would, hashes only case numbers it
 // has not seen, and starts the cache over when the lookup key changes.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openCurrentRelease } from '../../publisher/release-reader.ts';
-import { demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
+import { copyBatches, demoDrop, runOnce, tempDir, TEST_KEY } from '../helpers/pipeline.ts';
 
 const KEY_A = 'a1'.repeat(32);
 const KEY_B = 'b2'.repeat(32);
 const env = (lookup: string) => ({ PUBLISHER_KEY: TEST_KEY, CASE_LOOKUP_KEY: lookup });
 
 let drop: string;
-let batches: string[];
 beforeAll(async () => {
   drop = await demoDrop({ scale: 0.004 });
-  batches = (await readdir(drop)).sort();
 });
 
-async function sourceWith(dir: string, n: number): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  for (const b of batches.slice(0, n)) await cp(path.join(drop, b), path.join(dir, b), { recursive: true });
-  return dir;
-}
+const sourceWith = (dir: string, n: number): Promise<string> => copyBatches(drop, dir, n);
 
 /** The offenses' lookup rows in the current release, in lookup order. */
 async function lookupRows(dataDir: string): Promise<unknown[]> {

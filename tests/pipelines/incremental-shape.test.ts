@@ -3,12 +3,12 @@
 // and embargoes that lifted in between included. Different rules, or a clock that went back,
 // cannot make it publish stale rows.
 import { DuckDBInstance } from '@duckdb/node-api';
-import { cp, mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileHashes } from '../helpers/release-hashes.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openCurrentRelease } from '../../publisher/release-reader.ts';
-import { demoDrop, RUN_CLOCK, runOnce, tempDir } from '../helpers/pipeline.ts';
+import { copyBatches, demoDrop, RUN_CLOCK, runOnce, tempDir } from '../helpers/pipeline.ts';
 
 /** Two days after the records end: the newest offenses are still under embargo (X5). */
 const EARLY_CLOCK = () => new Date('2026-11-02T00:00:00Z');
@@ -20,12 +20,7 @@ beforeAll(async () => {
   batches = (await readdir(drop)).sort();
 });
 
-/** A source folder holding the first `n` batches of the demo drop. */
-async function sourceWith(dir: string, n: number): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  for (const b of batches.slice(0, n)) await cp(path.join(drop, b), path.join(dir, b), { recursive: true });
-  return dir;
-}
+const sourceWith = (dir: string, n: number): Promise<string> => copyBatches(drop, dir, n);
 
 /** "N shaped this run" per dataset slug, from the run's log. */
 function shapedCounts(lines: string[]): Record<string, number> {
