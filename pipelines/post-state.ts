@@ -13,7 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RunReport } from '../publisher/manifest.ts';
 import type { CompiledDataset } from '../rules/compile.ts';
-import { ident } from '../rules/sql.ts';
+import { ident, structOf } from '../rules/sql.ts';
 import type { PostProcess } from '../rules/techniques/types.ts';
 
 /** The state columns a dataset with partitioned post-processing adds. */
@@ -31,7 +31,7 @@ export function partitionedPost(c: CompiledDataset): PostProcess | null {
 
 /** Published rows (a query with publishSql's state columns) with the post state columns, before X8. */
 export function withPostColumns(post: PostProcess, rows: string): string {
-  const part = `{${post.partition.map((e, i) => `'p${i}': ${e}`).join(', ')}}`;
+  const part = structOf(post.partition);
   return `SELECT *, ${part} AS __x8_part, FALSE AS __x8_below FROM (${rows})`;
 }
 

@@ -6,7 +6,7 @@
 // part planner); every other row keeps its bytes. The release is refused if any class that still
 // carries protected values is below k, counted over every row it keeps.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ident } from '../rules/sql.ts';
+import { ident, structOf } from '../rules/sql.ts';
 import type { Manifest } from './manifest.ts';
 
 /** One post-processing step (X8, rules/techniques/k-anonymity.ts) as SQL over a table of published rows. */
@@ -51,7 +51,7 @@ export async function rerunPost(
   const key = ident(o.rowKey);
   const removed = `(SELECT k FROM ${ident(o.changes)})`;
   const partition = steps.length === 1 ? steps[0].partition : [];
-  const part = `{${partition.map((e, i) => `'p${i}': ${e}`).join(', ')}}`;
+  const part = structOf(partition);
   const touched = partition.length ? `${part} IN (SELECT DISTINCT ${part} FROM ${o.source} WHERE ${key} IN ${removed})` : 'TRUE';
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${X8_ROWS} AS SELECT * FROM ${o.source} WHERE ${touched} AND ${key} NOT IN ${removed}`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${X8_BEFORE} AS SELECT * FROM ${X8_ROWS}`);

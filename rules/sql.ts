@@ -23,3 +23,8 @@ export function rowHash(columns: readonly string[], qualifier = ''): string {
 export function literalList(values: readonly (string | number)[]): string {
   return values.map((v) => literal(v)).join(', ');
 }
+
+/** One STRUCT value of SQL expressions (an X8 partition: rows with equal values share it). */
+export function structOf(expressions: readonly string[]): string {
+  return `{${expressions.map((e, i) => `'p${i}': ${e}`).join(', ')}}`;
+}
