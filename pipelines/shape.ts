@@ -85,7 +85,7 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
     } else {
       const since = `CAST(${literal(through)} AS TIMESTAMPTZ)`;
       await conn.run(`CREATE OR REPLACE TEMP TABLE _shape_delta AS ${compiled.shapeRowsSql(
-        `_loaded_at > ${since} OR _loaded_at IS NULL OR ${pk} IN (SELECT __src_key FROM ${shaped} WHERE __withheld IS NOT NULL)`)}`);
+        `${pk} IN (SELECT ${pk} FROM ${stg} WHERE _loaded_at > ${since} OR _loaded_at IS NULL UNION ALL SELECT __src_key FROM ${shaped} WHERE __withheld IS NOT NULL)`)}`);
       await conn.run(`DELETE FROM ${shaped} WHERE __src_key IN (SELECT __src_key FROM _shape_delta)`);
       await conn.run(`INSERT INTO ${shaped} SELECT * FROM _shape_delta`);
       reshaped = Number((await count(conn, 'SELECT count(*) AS n FROM _shape_delta')).n);
