@@ -2,7 +2,8 @@
 // native types, CSV and JSON with floating ISO timestamps. Rows in the stable row-key order.
 // The rows are sorted once: into the Parquet file, here or by the rules (pipelines/shape.ts writes
 // the file of a dataset without X8 itself); CSV and JSON are copied from that file in its order
-// (DuckDB preserves insertion order), so 11 M rows are not sorted three times. SHA-256 of each file runs in Node
+// (PRESERVE_ORDER: DuckDB keeps insertion order by default, but not in every plan), so 11 M rows are
+// not sorted three times. SHA-256 of each file runs in Node
 // while DuckDB writes the next one. A large dataset's CSV and JSON are written in parts instead
 // (publisher/parts.ts), reusing the previous release's unchanged parts.
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -40,12 +41,12 @@ export function exportSteps(table: string, columns: readonly ColumnManifest[], r
     {
       format: 'csv',
       file: path.join(datasetDir, 'rows.csv'),
-      sql: `COPY (SELECT ${columns.map((c) => csvCell(c)).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.csv'))} (FORMAT csv, HEADER true)`,
+      sql: `COPY (SELECT ${columns.map((c) => csvCell(c)).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.csv'))} (FORMAT csv, HEADER true, PRESERVE_ORDER true)`,
     },
     {
       format: 'json',
       file: path.join(datasetDir, 'rows.json'),
-      sql: `COPY (SELECT ${columns.map((c) => jsonCell(c)).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.json'))} (FORMAT json, ARRAY true)`,
+      sql: `COPY (SELECT ${columns.map((c) => jsonCell(c)).join(', ')} ${fromParquet}) TO ${literal(path.join(datasetDir, 'rows.json'))} (FORMAT json, ARRAY true, PRESERVE_ORDER true)`,
     },
   ];
 }

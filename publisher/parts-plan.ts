@@ -10,9 +10,9 @@
 // - from fingerprints: every row is hashed and assigned to its range (an ASOF join over the whole
 //   file); ranges whose fingerprint (count, sum of row hashes, whether it opens the file) changed
 //   are written again.
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { LIST, listValue, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
-import { ident, literal, rowHash } from '../rules/sql.ts';
+import { ident, rowHash } from '../rules/sql.ts';
 import type { ColumnManifest, FileManifest, FilePart } from './manifest.ts';
 
 export interface PlanInput {
@@ -92,8 +92,9 @@ async function piecesOf(i: PlanInput, src: string, fresh: boolean, pieceSql: str
 /** TEMP table __part_bounds(seg, lo): the first key of each previous range, typed as the key. */
 async function boundsTable(i: PlanInput, src: string, prev: readonly FilePart[]): Promise<void> {
   const keyType = String((await read(i.conn, `SELECT typeof(${ident(i.rowKey)}) AS t FROM ${src} LIMIT 1`))[0]?.t ?? 'VARCHAR');
+  // One list parameter: a VALUES list of 22,525 literals took 0.5-0.8 s to parse, this 0.1 s.
   await i.conn.run(`CREATE OR REPLACE TEMP TABLE __part_bounds AS
-    SELECT seg, CAST(lo AS ${keyType}) AS lo FROM (VALUES ${prev.map((p, n) => `(${n}, ${literal(p.first)})`).join(', ')}) b(seg, lo)`);
+    SELECT CAST(generate_subscripts($1, 1) - 1 AS INTEGER) AS seg, CAST(unnest($1) AS ${keyType}) AS lo`, [listValue(prev.map((p) => p.first))], [LIST(VARCHAR)]);
 }
 
 /** Ranges to write again from the keys that changed, or null when the keys do not add up (see the header). */

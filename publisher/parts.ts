@@ -102,13 +102,15 @@ export async function writeParts(i: PartsInput): Promise<PartsResult> {
     }
     // 1. The rows of every piece to write, in row order, copied by DuckDB into a named pipe that
     //    2. Node cuts into part files as they come (publisher/part-cutter.ts).
-    // A fresh cut reads the file in its order; __part_sel holds its rows in file order (DuckDB
-    // keeps a table's insertion order), so neither is sorted here.
+    // A fresh cut reads the file in its order; __part_sel holds its rows in file order, so neither
+    // is sorted here. PRESERVE_ORDER: the default keeps insertion order in most plans, not all
+    // (with a cell written as `CASE WHEN ascii(x) IN (...)` DuckDB 1.5 wrote the lines out of
+    // order), and the cutter trusts the order.
     const from = rowsFrom(src, plan.fresh);
     const copySql = (format: 'csv' | 'json', to: string): string => (format === 'csv'
-      ? `COPY (SELECT ${i.columns.map((c) => csvCell(c, 's.')).join(', ')} FROM ${from}) TO ${literal(to)} (FORMAT csv, HEADER false)`
+      ? `COPY (SELECT ${i.columns.map((c) => csvCell(c, 's.')).join(', ')} FROM ${from}) TO ${literal(to)} (FORMAT csv, HEADER false, PRESERVE_ORDER true)`
       : `COPY (SELECT CASE WHEN s.file_row_number = 0 THEN '' ELSE ',' END || ${jsonLine(i.columns, 's.')} AS line FROM ${from})
-          TO ${literal(to)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER E'\\x1F')`);
+          TO ${literal(to)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER E'\\x1F', PRESERVE_ORDER true)`);
     const written = { csv: new Map<number, Written>(), json: new Map<number, Written>() };
     for (const format of plan.pieces.length > 0 ? (['csv', 'json'] as const) : []) {
       const cuts = plan.pieces.map((p) => ({ to: path.join(partsDir, `${i.prefix}-${p.piece}.${format}`), lines: format === 'csv' ? p.csvLines : p.rows }));
