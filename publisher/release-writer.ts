@@ -5,7 +5,7 @@ import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import type { ChartDef } from '../datasets/schema.ts';
 import { ident, literal } from '../rules/sql.ts';
-import { CASE_LOOKUP_FILE } from './case-lookup.ts';
+import { CASE_LOOKUP_FILE, caseLookupScanTarget } from './case-lookup.ts';
 import { buildChart } from './aggregates.ts';
 import { datasetChanges } from './changes.ts';
 import { buildDataPackage, DATAPACKAGE_FILE } from './datapackage.ts';
@@ -254,7 +254,7 @@ export async function writeRelease(o: WriteReleaseOptions): Promise<{ releaseId:
         extra: o.scan.pages ? await o.scan.pages(tmp) : [],
         datasets: o.datasets.flatMap((d) => [
           { id: d.meta.id, table: d.table, rowKey: d.meta.rowKey, textColumns: d.columns.filter((c) => c.type === 'text').map((c) => c.name), pseudonymColumns: d.pseudonymColumns },
-          ...(d.caseLookupTable ? [{ id: d.meta.id, table: d.caseLookupTable, rowKey: 'lookup', textColumns: ['lookup', 'statuses'], file: CASE_LOOKUP_FILE }] : []),
+          ...(d.caseLookupTable ? [caseLookupScanTarget(d.meta.id, d.caseLookupTable)] : []),
         ]),
       });
       if (!result.passed) throw new ScanBlockedError(result);
