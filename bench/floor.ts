@@ -108,8 +108,9 @@ async function main(): Promise<void> {
       await conn.run(step.sql);
       lap(`export ${step.format}`);
     }
+    const types = new Map((c.columns as ColumnManifest[]).map((col) => [col.name, col.type]));
     for (const chart of def.charts) {
-      await conn.run(`COPY (${chartSql(c.table, chart)}) TO ${literal(path.join(dir, 'charts', `${chart.id}.json`))} (FORMAT json, ARRAY true)`);
+      await conn.run(`COPY (${chartSql(c.table, chart, types)}) TO ${literal(path.join(dir, 'charts', `${chart.id}.json`))} (FORMAT json, ARRAY true)`);
     }
     lap('charts');
   }

