@@ -72,19 +72,29 @@ async function lookupHashes(conn: DuckDBConnection, datasetId: string, lookupKey
   return table;
 }
 
+/**
+ * TEMP table case_lookup_<dataset>: per lookup hash, its published statuses (distinct, sorted) and
+ * first report day. The pairs are made once (the hashes and the table read them), and the statuses
+ * are grouped per (lookup, status) before they are listed: a list(DISTINCT … ORDER BY …) per
+ * lookup took 1.6-1.8 s for the bench's 958,507 lookups, the two steps 0.9-1.0 s, the same rows.
+ */
 export async function buildCaseLookup(conn: DuckDBConnection, def: DatasetDef, compiled: CompiledDataset, lookupKeyHex: string): Promise<string | null> {
   const spec = def.caseLookup;
   if (!spec) return null;
   const table = `case_lookup_${def.id.replace(/-/g, '_')}`;
-  const pairs = await pairsSql(conn, def, compiled);
-  const hashes = await lookupHashes(conn, compiled.datasetId, lookupKeyHex, pairs);
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS
-    SELECT h.lookup,
-           list(DISTINCT CAST(t.${ident(spec.statusColumn)} AS VARCHAR) ORDER BY CAST(t.${ident(spec.statusColumn)} AS VARCHAR)) AS statuses,
-           CAST(min(t.${ident(spec.dateColumn)}) AS DATE) AS reported
-    FROM (${pairs}) p
-    JOIN ${hashes} h ON h.raw = p.raw
-    JOIN ${ident(compiled.table)} t ON t.${ident(spec.keyColumn)} = p.published
-    GROUP BY 1`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE _case_pairs AS ${await pairsSql(conn, def, compiled)}`);
+  try {
+    const hashes = await lookupHashes(conn, compiled.datasetId, lookupKeyHex, 'SELECT * FROM _case_pairs');
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS
+      SELECT lookup, list(status ORDER BY status) AS statuses, CAST(min(first) AS DATE) AS reported
+      FROM (SELECT h.lookup, CAST(t.${ident(spec.statusColumn)} AS VARCHAR) AS status, min(t.${ident(spec.dateColumn)}) AS first
+            FROM _case_pairs p
+            JOIN ${hashes} h ON h.raw = p.raw
+            JOIN ${ident(compiled.table)} t ON t.${ident(spec.keyColumn)} = p.published
+            GROUP BY 1, 2)
+      GROUP BY 1`);
+  } finally {
+    await conn.run('DROP TABLE IF EXISTS _case_pairs');
+  }
   return table;
 }

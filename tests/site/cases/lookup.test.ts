@@ -47,6 +47,24 @@ describe('case status lookup', () => {
     expect(page).toContain(statuses[0]);
   });
 
+  it('holds, for every published report, its distinct statuses (sorted) and first report day', async () => {
+    const key = (await readFile(path.join(data, 'lookup.key'), 'utf8')).trim();
+    const reports = await q(`SELECT DISTINCT report_number FROM read_csv('${source}/*/rms_offenses.csv', all_varchar = true)`);
+    const pub = await q(`SELECT report_id, list(DISTINCT case_status ORDER BY case_status) AS s, strftime(min(reported_hour), '%Y-%m-%d') AS d
+      FROM read_parquet('${releaseDir}/datasets/nibr-offs/rows.parquet') GROUP BY 1`);
+    const byId = new Map(pub.map((r) => [String(r.report_id), { statuses: r.s, reported: r.d }]));
+    const expected = new Map<string, unknown>();
+    for (const { report_number } of reports) {
+      const id = createHmac('sha256', Buffer.from(TEST_KEY, 'hex')).update(`report_number\x1f${report_number}`).digest('hex').slice(0, 16);
+      if (byId.has(id)) expected.set(caseLookupHash(key, String(report_number)), byId.get(id));
+    }
+    const rows = await q(`SELECT lookup, statuses, strftime(reported, '%Y-%m-%d') AS reported FROM read_parquet('${releaseDir}/datasets/nibr-offs/case-lookup.parquet')`);
+    expect(new Map(rows.map((r) => [String(r.lookup), { statuses: r.statuses, reported: r.reported }]))).toEqual(expected);
+    expect(expected.size).toBeGreaterThan(100);
+    // Some report holds offenses of more than one status, so the list is not a trivial one.
+    expect([...expected.values()].some((v) => (v as { statuses: unknown[] }).statuses.length > 1)).toBe(true);
+  });
+
   it('does not find an unknown or unpublished report, and refuses malformed input', async () => {
     expect((await app.get('/api/cases?report=2099-99999999')).status).toBe(404);
     expect((await app.get(`/api/cases?report=${encodeURIComponent("' OR 1=1 --")}`)).status).toBe(400);
