@@ -42,6 +42,9 @@ function dimensionOut(d: Dimension, from: string): string {
 
 const QUANTILES: Partial<Record<Measure['op'], number>> = { median: 0.5, p90: 0.9 };
 
+const whereSql = (chart: ChartDef): string => chart.requireNotNull.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ') || 'TRUE';
+const orderSql = (chart: ChartDef): string => chart.dimensions.map((_, i) => `${i + 1}`).join(', ');
+
 /**
  * SQL for one chart's aggregate, with a `__n` row count per group for suppression. A chart whose
  * measures are counts and quantiles of one numeric column takes its quantiles from value counts
@@ -55,10 +58,8 @@ export function chartSql(table: string, chart: ChartDef, columnTypes?: ReadonlyM
   }
   const dims = chart.dimensions.map((d) => `${dimensionSql(d)} AS ${ident(dimensionName(d))}`);
   const measures = chart.measures.map((m) => `${measureSql(m)} AS ${ident(m.as)}`);
-  const where = chart.requireNotNull.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ') || 'TRUE';
-  const order = chart.dimensions.map((_, i) => `${i + 1}`).join(', ');
   const outs = [...chart.dimensions.map((d) => dimensionOut(d, 'a.')), ...chart.measures.map((m) => `a.${ident(m.as)}`), 'a.__n'];
-  return `SELECT ${outs.join(', ')} FROM (SELECT ${[...dims, ...measures, 'count(*) AS __n'].join(', ')} FROM ${ident(table)} WHERE ${where} GROUP BY ALL) a ORDER BY ${order}`;
+  return `SELECT ${outs.join(', ')} FROM (SELECT ${[...dims, ...measures, 'count(*) AS __n'].join(', ')} FROM ${ident(table)} WHERE ${whereSql(chart)} GROUP BY ALL) a ORDER BY ${orderSql(chart)}`;
 }
 
 /**
@@ -71,19 +72,20 @@ export function chartSql(table: string, chart: ChartDef, columnTypes?: ReadonlyM
 function quantileChartSql(table: string, chart: ChartDef, column: string): string {
   const names = chart.dimensions.map((d) => ident(dimensionName(d)));
   const dims = chart.dimensions.map((d, i) => `${dimensionSql(d)} AS ${names[i]}`);
-  const where = chart.requireNotNull.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ') || 'TRUE';
   const same = (a: string, b: string) => names.map((n) => `${a}.${n} IS NOT DISTINCT FROM ${b}.${n}`).join(' AND ') || 'TRUE';
   const partition = names.length ? `PARTITION BY ${names.join(', ')} ` : '';
-  const at = (rank: string) => `(SELECT max(r.__x) FROM __r r WHERE ${same('r', 'g')} AND r.__first <= ${rank})`;
   const measures = chart.measures.map((m) => {
     const q = QUANTILES[m.op];
     if (q === undefined) return `g.__n AS ${ident(m.as)}`;
     const h = `(CAST(g.__nx AS DOUBLE) - 1) * ${q}`;
-    return `CASE WHEN g.__nx > 0 THEN round(${at(`floor(${h})`)} + (${at(`ceil(${h})`)} - ${at(`floor(${h})`)}) * (${h} - floor(${h})), 1) END AS ${ident(m.as)}`;
+    // The values at ranks floor(h) and ceil(h), read in one pass over the group's values.
+    const ends = `SELECT max(r.__x) FILTER (WHERE r.__first <= floor(${h})) AS lo, max(r.__x) FILTER (WHERE r.__first <= ceil(${h})) AS hi
+      FROM __r r WHERE ${same('r', 'g')}`;
+    return `(SELECT round(lo + (hi - lo) * (${h} - floor(${h})), 1) FROM (${ends})) AS ${ident(m.as)}`;
   });
-  const order = chart.dimensions.map((_, i) => `${i + 1}`).join(', ');
+  const order = orderSql(chart);
   const groupBy = names.length ? `GROUP BY ${names.join(', ')}` : '';
-  return `WITH __c AS (SELECT ${[...dims, `CAST(${ident(column)} AS DOUBLE) AS __x`, 'count(*) AS __k'].join(', ')} FROM ${ident(table)} WHERE ${where} GROUP BY ALL),
+  return `WITH __c AS (SELECT ${[...dims, `CAST(${ident(column)} AS DOUBLE) AS __x`, 'count(*) AS __k'].join(', ')} FROM ${ident(table)} WHERE ${whereSql(chart)} GROUP BY ALL),
   __g AS (SELECT ${[...names, 'CAST(coalesce(sum(__k), 0) AS BIGINT) AS __n', 'CAST(coalesce(sum(__k) FILTER (WHERE __x IS NOT NULL), 0) AS BIGINT) AS __nx'].join(', ')} FROM __c ${groupBy}),
   __r AS (SELECT *, sum(__k) OVER (${partition}ORDER BY __x ROWS UNBOUNDED PRECEDING) - __k AS __first FROM __c WHERE __x IS NOT NULL)
 SELECT ${[...chart.dimensions.map((d) => dimensionOut(d, 'g.')), ...measures, 'g.__n AS __n'].join(', ')} FROM __g g${order ? ` ORDER BY ${order}` : ''}`;

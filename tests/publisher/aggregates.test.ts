@@ -13,7 +13,7 @@ const TYPES = new Map([['minutes', 'number'], ['whole', 'integer'], ['kind', 'te
 beforeAll(async () => {
   conn = await (await DuckDBInstance.create(':memory:')).connect();
   // 5,000 rows from a fixed hash: kinds a-f and NULL, minutes with many ties (whole numbers)
-  // and some fractions, NULL minutes; two kinds with one and two rows only.
+  // and some fractions, NULL minutes; kinds with one and two rows only, and one without a value.
   await conn.run(`CREATE TABLE t AS
     SELECT CASE WHEN h % 13 = 0 THEN NULL ELSE chr(97 + CAST(h % 6 AS INTEGER)) END AS kind,
            CASE WHEN h % 17 = 0 THEN NULL WHEN h % 5 = 0 THEN (h % 997) / 7.0 ELSE CAST(h % 61 AS DOUBLE) END AS minutes,
@@ -23,7 +23,9 @@ beforeAll(async () => {
     FROM (SELECT hash(i, 'aggregates') AS h FROM range(5000) r(i))
     UNION ALL SELECT 'single', 4.5, 3, TIMESTAMP '2025-03-01', NULL
     UNION ALL SELECT 'pair', 1.0, 2, TIMESTAMP '2025-03-01', NULL
-    UNION ALL SELECT 'pair', 2.0, 7, TIMESTAMP '2025-03-01', NULL`);
+    UNION ALL SELECT 'pair', 2.0, 7, TIMESTAMP '2025-03-01', NULL
+    UNION ALL SELECT 'no values', NULL, NULL, TIMESTAMP '2025-03-01', NULL
+    UNION ALL SELECT 'no values', NULL, NULL, TIMESTAMP '2025-04-01', NULL`);
 });
 
 const chart = (dimensions: unknown[], measures: unknown[], requireNotNull: string[] = []): ChartDef =>
