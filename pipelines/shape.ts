@@ -3,7 +3,8 @@
 // by each rule).
 // Shaping is incremental. shaped_<dataset> (persistent) holds every staged row through the rules,
 // withheld rows flagged with the rule that withholds them. A run reshapes only the rows loaded
-// since the last shaping plus the rows withheld then (an embargo lifts as time passes); it
+// since the last shaping plus the rows withheld by a rule that reads the clock (an embargo lifts
+// as time passes; a sealed row stays withheld until its record changes, and is loaded again); it
 // reshapes everything on a full run, or when the compiled rules, definition or key differ from
 // the ones the table was shaped with (fingerprint). The keys it reshaped stay pending until a
 // release holding them is current, so a patch republishes them even if the run that shaped them
@@ -84,8 +85,12 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
       reshaped = Number((await count(conn, `SELECT count(*) AS n FROM ${shaped}`)).n);
     } else {
       const since = `CAST(${literal(through)} AS TIMESTAMPTZ)`;
+      // Rows loaded since, and rows withheld by a rule that reads the clock (an embargo may have
+      // lifted); a row withheld by any other rule (sealed) stays so until its record changes.
+      const clock = compiled.clockRowRules.length
+        ? ` UNION ALL SELECT __src_key FROM ${shaped} WHERE __withheld IN (${compiled.clockRowRules.map(literal).join(', ')})` : '';
       await conn.run(`CREATE OR REPLACE TEMP TABLE _shape_delta AS ${compiled.shapeRowsSql(
-        `${pk} IN (SELECT ${pk} FROM ${stg} WHERE _loaded_at > ${since} OR _loaded_at IS NULL UNION ALL SELECT __src_key FROM ${shaped} WHERE __withheld IS NOT NULL)`)}`);
+        `${pk} IN (SELECT ${pk} FROM ${stg} WHERE _loaded_at > ${since} OR _loaded_at IS NULL${clock})`)}`);
       await conn.run(`DELETE FROM ${shaped} WHERE __src_key IN (SELECT __src_key FROM _shape_delta)`);
       await conn.run(`INSERT INTO ${shaped} SELECT * FROM _shape_delta`);
       reshaped = Number((await count(conn, 'SELECT count(*) AS n FROM _shape_delta')).n);

@@ -78,6 +78,12 @@ export interface CompiledDataset {
   /** The distinct rules of touchedColumns, in order: one `__touched_<RULE>` flag each. */
   touchedRules: string[];
   rowRules: string[];
+  /**
+   * The row rules whose verdict depends on the run's clock (an embargo): the only ones that can
+   * let a withheld row publish without its record changing, so the only withheld rows a run
+   * shapes again. Found by compiling each row filter at two clocks.
+   */
+  clockRowRules: string[];
   rulesApplied: string[];
   /** The table the published rows are materialized in (post-processing runs over it). */
   table: string;
@@ -108,6 +114,9 @@ export interface WindowGroup {
 export function publishedTable(datasetId: string): string {
   return `pub_${datasetId.replace(/-/g, '_')}`;
 }
+
+/** A clock a day away from `nowIso`, to tell which row filters read the clock. */
+const OTHER_CLOCK = (nowIso: string): string => new Date(Date.parse(nowIso) + 86_400_000).toISOString();
 
 const PROTECTED = new Set(['direct', 'free_text', 'exact_location', 'record_id']);
 
@@ -203,7 +212,7 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
   });
 
   // 3. Dataset-wide rules: row filters and definition checks.
-  const keeps: { rule: string; sql: string; seals: boolean }[] = [];
+  const keeps: { rule: string; sql: string; seals: boolean; clock: boolean }[] = [];
   const post: CompiledDataset['post'] = [];
   const table = opts.table ?? publishedTable(def.id);
   def.rules.forEach((id, i) => {
@@ -211,7 +220,11 @@ export function compileDataset(def: DatasetDef, file: string, catalog: Catalog, 
     if (disabled.has(id)) return;
     stepsFor(rule, def.id).forEach((step: RuleStep) => {
       const t = technique(step.technique);
-      if (t.keepRow) keeps.push({ rule: id, sql: t.keepRow({ params: step.params, ref, nowIso: opts.nowIso }), seals: t.name === 'exclude_status' });
+      if (t.keepRow) {
+        const sql = t.keepRow({ params: step.params, ref, nowIso: opts.nowIso });
+        const clock = sql !== t.keepRow({ params: step.params, ref, nowIso: OTHER_CLOCK(opts.nowIso) });
+        keeps.push({ rule: id, sql, seals: t.name === 'exclude_status', clock });
+      }
       if (t.postProcess) {
         const columns = new Set(def.columns.map((c) => c.name));
         const p = step.params as { quasiIdentifiers?: (string | { column: string })[]; suppress?: string[][] };
@@ -308,6 +321,7 @@ FROM (SELECT s.*${values} FROM ${ident(shaped)} s${join} WHERE s.__withheld IS N
     touchedColumns: touched.map(({ rule, column }) => ({ rule, column })),
     touchedRules: [...new Set(touched.map((t) => t.rule))],
     rowRules: keeps.map((k) => k.rule),
+    clockRowRules: [...new Set(keeps.filter((k) => k.clock).map((k) => k.rule))],
     table,
     post,
     rulesApplied: [...new Set([...def.rules, ...def.columns.flatMap((c) => c.rules)])].filter((r) => !disabled.has(r)).sort(),

@@ -133,7 +133,7 @@ describe('incremental shaping', () => {
     const busiest = await plantBusyBlock(src);
     const second = messages((await runOnce(src, data)).log);
     const again = publishedAgain(second);
-    // Shaped: the 30 new calls and the few withheld ones (reshaped every run, in case they publish now).
+    // Shaped: the 30 new calls (calls have no rule that reads the clock, so no withheld call is shaped again).
     const shaped = shapedCounts(second)['calls-for-service'];
     expect(shaped).toBeGreaterThanOrEqual(30);
     expect(shaped).toBeLessThan(40);
@@ -197,6 +197,19 @@ describe('incremental shaping', () => {
     expect(third['calls-for-service']).toBe(first['calls-for-service']);
     const fourth = shapedCounts(messages((await runOnce(src, data)).log));
     expect(fourth['calls-for-service']).toBeLessThan(first['calls-for-service'] / 2);
+  });
+
+  it('shapes again only the rows withheld by a rule that reads the clock (X5), not sealed ones (X6)', async () => {
+    const root = await tempDir('incr-withheld');
+    const src = await sourceWith(path.join(root, 'src'), 1);
+    const data = path.join(root, 'data');
+    await runOnce(src, data, { clock: EARLY_CLOCK });
+    const withheld = Object.fromEntries((await openCurrentRelease(data))!.manifest.datasets.map((d) => [d.id, d.report.withheldByRule]));
+    // Nothing new to load: the next run shapes the offenses under embargo and nothing else.
+    const again = shapedCounts(messages((await runOnce(src, data, { clock: EARLY_CLOCK })).log));
+    expect(withheld['c911-call'].X6).toBeGreaterThan(0);
+    expect(withheld['nibr-offs'].X5).toBeGreaterThan(0);
+    expect(again).toEqual({ 'calls-for-service': 0, offenses: withheld['nibr-offs'].X5, 'use-of-force': 0 });
   });
 
   it('still picks up a new batch when the clock went back between runs', async () => {

@@ -14,6 +14,10 @@ describe('the real definitions compile', () => {
     expect(c.columns.map((x) => x.name)).toEqual(fx.defs.get(id)!.def.columns.map((x) => x.name));
     expect(c.rowRules).toContain('X6');
   });
+
+  it('names the row rules that read the clock: only the embargo (X5), on the offenses', () => {
+    expect([CALLS, OFFENSES, FORCE].map((id) => compileEdited(fx, id).clockRowRules)).toEqual([[], ['X5'], []]);
+  });
 });
 
 describe('C1 and X2: dropped and free-text fields', () => {
