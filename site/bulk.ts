@@ -2,13 +2,14 @@
 // parts (publisher/parts.ts) is streamed as one file: its head, every part in order, its tail,
 // with Content-Length, a strong ETag and single byte ranges, so downloads of gigabytes can resume.
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import type { FileManifest } from '../publisher/manifest.ts';
 
-type Piece = { text: Buffer } | { file: string; bytes: number };
+export type Piece = { text: Buffer } | { file: string; bytes: number };
 
 const etags = new WeakMap<FileManifest, string>();
 
@@ -24,19 +25,64 @@ function partsEtag(file: FileManifest): string {
   return tag;
 }
 
-/** The bytes [start, end] (inclusive) of head + parts + tail, read lazily. */
-async function* slice(pieces: Piece[], start: number, end: number): AsyncGenerator<Buffer> {
+/** Parts up to this size are read whole, several ahead of the one being sent; larger ones are streamed. */
+const WHOLE_READ = 1 << 20;
+/** Reads in flight ahead of the part being sent: a part is a few tens of KB, so one at a time leaves the disk idle between them. */
+const READ_AHEAD = 8;
+
+/** Bytes [from, to] (inclusive) of a file that must hold at least to + 1 bytes. */
+async function readSpan(file: string, from: number, to: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(to - from + 1);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await handle.read(buf, got, buf.length - got, from + got);
+      if (bytesRead === 0) throw new Error(`${file}: shorter than the release manifest says`);
+      got += bytesRead;
+    }
+    return buf;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The bytes [start, end] (inclusive) of head + parts + tail, read lazily: small parts whole, up to
+ * READ_AHEAD of them ahead of the one being sent (so a cold download keeps the disk busy), large
+ * ones as a stream.
+ */
+export async function* slice(pieces: Piece[], start: number, end: number, wholeRead = WHOLE_READ): AsyncGenerator<Buffer> {
+  const spans: { piece: Piece; from: number; to: number }[] = [];
   let at = 0;
   for (const piece of pieces) {
     const size = 'text' in piece ? piece.text.length : piece.bytes;
     const from = Math.max(start, at);
     const to = Math.min(end, at + size - 1);
-    if (from <= to) {
-      if ('text' in piece) yield piece.text.subarray(from - at, to - at + 1);
-      else yield* createReadStream(piece.file, { start: from - at, end: to - at, highWaterMark: 1 << 20 });
-    }
+    if (from <= to) spans.push({ piece, from: from - at, to: to - at });
     at += size;
-    if (at > end) return;
+    if (at > end) break;
+  }
+  const ahead: (Promise<Buffer> | null)[] = [];
+  let next = 0;
+  const queue = (): void => {
+    const { piece, from, to } = spans[next++];
+    if ('text' in piece) ahead.push(Promise.resolve(piece.text.subarray(from, to + 1)));
+    else if (to - from + 1 > wholeRead) ahead.push(null);
+    else {
+      const read = readSpan(piece.file, from, to);
+      read.catch(() => {}); // awaited below; a client gone before then must not leave it unhandled
+      ahead.push(read);
+    }
+  };
+  for (let sent = 0; sent < spans.length; sent++) {
+    while (next < spans.length && next - sent < READ_AHEAD) queue();
+    const read = ahead.shift()!;
+    if (read) yield await read;
+    else {
+      const { piece, from, to } = spans[sent];
+      yield* createReadStream((piece as { file: string }).file, { start: from, end: to, highWaterMark: Math.max(wholeRead, 1 << 16) });
+    }
   }
 }
 

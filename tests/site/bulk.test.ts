@@ -7,6 +7,8 @@ import { openCurrentRelease } from '../../publisher/release-reader.ts';
 import { readBulk } from '../helpers/bulk.ts';
 import { demoDrop, runOnce, tempDir } from '../helpers/pipeline.ts';
 import { runApp, type Running } from './helpers.ts';
+import { slice, type Piece } from '../../site/bulk.ts';
+import path from 'node:path';
 
 let app: Running;
 let releaseDir: string;
@@ -78,5 +80,31 @@ describe('bulk files in parts, downloaded', () => {
     const res = await app.get('/api/views/c911-call/rows.csv');
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(await readBulk(releaseDir, file('csv')))).toBe(true);
+  });
+
+  it('reads the same bytes whether parts are read whole ahead of time or streamed', async () => {
+    const f = file('json');
+    const expected = await readBulk(releaseDir, f);
+    const pieces: Piece[] = [{ text: Buffer.from(f.head ?? '') }, ...f.parts!.map((p) => ({ file: path.join(releaseDir, p.path), bytes: p.bytes })), { text: Buffer.from(f.tail ?? '') }];
+    const read = async (start: number, end: number, wholeRead?: number) => {
+      const out: Buffer[] = [];
+      for await (const b of slice(pieces, start, end, wholeRead)) out.push(b);
+      return Buffer.concat(out);
+    };
+    const mid = f.head!.length + f.parts![0].bytes + 3;
+    // Every part streamed (none is 10 bytes or less), every part read whole, and a mix: a range
+    // that starts inside one part and ends inside a later one.
+    for (const wholeRead of [10, undefined, f.parts![1].bytes]) {
+      expect((await read(0, f.bytes - 1, wholeRead)).equals(expected)).toBe(true);
+      expect((await read(mid, mid + f.parts![1].bytes * 3, wholeRead)).equals(expected.subarray(mid, mid + f.parts![1].bytes * 3 + 1))).toBe(true);
+    }
+  });
+
+  it('fails a download whose part is shorter than the manifest says, instead of sending short', async () => {
+    const f = file('csv');
+    const pieces: Piece[] = f.parts!.slice(0, 3).map((p, n) => ({ file: path.join(releaseDir, p.path), bytes: p.bytes + (n === 1 ? 5 : 0) }));
+    const total = pieces.reduce((a, p) => a + (p as { bytes: number }).bytes, 0);
+    const drain = async () => { for await (const b of slice(pieces, 0, total - 1)) void b; };
+    await expect(drain()).rejects.toThrow(/shorter than the release manifest says/);
   });
 });
