@@ -31,12 +31,15 @@ export interface PartLayout {
 }
 
 /**
- * 500 rows: a day of changes spreads over the key space (the key is a pseudonym), so the text
+ * 250 rows: a day of changes spreads over the key space (the key is a pseudonym), so the text
  * written again is about changed rows × part size. On the 11.3 M calls, 1,800 changed keys rewrote
- * 1,527 parts of 2,000 rows in 22.7 s and 1,734 parts of 500 rows in 7.7 s. The manifest lists
- * 22,526 parts per format of calls, and is 18 MB.
+ * 1,527 parts of 2,000 rows in 22.7 s and 1,734 parts of 500 rows in 7.7 s; on a heavier day (about
+ * 7,000 changed keys), paired runs rewrote 3.37 M rows in 6,745 parts of 500 (writing the calls:
+ * 25.7 and 21.9 s) against 1.84 M rows in 7,354 parts of 250 (16.6 and 16.9 s). The manifest lists
+ * 45,055 parts per format of calls, and is 36 MB (18 MB at 500 rows); the portal reads small parts
+ * whole, several ahead, so a download of them stays fast (site/bulk.ts).
  */
-export const DEFAULT_PART_LAYOUT: PartLayout = { above: 1_000_000, rows: 500 };
+export const DEFAULT_PART_LAYOUT: PartLayout = { above: 1_000_000, rows: 250 };
 
 export interface PartsInput {
   conn: DuckDBConnection;
