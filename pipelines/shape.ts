@@ -85,12 +85,17 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
       reshaped = Number((await count(conn, `SELECT count(*) AS n FROM ${shaped}`)).n);
     } else {
       const since = `CAST(${literal(through)} AS TIMESTAMPTZ)`;
-      // Rows loaded since, and rows withheld by a rule that reads the clock (an embargo may have
-      // lifted); a row withheld by any other rule (sealed) stays so until its record changes.
-      const clock = compiled.clockRowRules.length
-        ? ` UNION ALL SELECT __src_key FROM ${shaped} WHERE __withheld IN (${compiled.clockRowRules.map(literal).join(', ')})` : '';
-      await conn.run(`CREATE OR REPLACE TEMP TABLE _shape_delta AS ${compiled.shapeRowsSql(
-        `${pk} IN (SELECT ${pk} FROM ${stg} WHERE _loaded_at > ${since} OR _loaded_at IS NULL${clock})`)}`);
+      // Rows loaded since: a plain filter on _loaded_at, which the staged table's zone maps answer
+      // from its last row groups (new and changed rows are appended) instead of a join that reads
+      // every key (11 M calls: 1.0-4.1 s -> 0.01 s). Then rows withheld by a rule that reads the
+      // clock (an embargo may have lifted); a row withheld by any other rule (sealed) stays so
+      // until its record changes.
+      const loaded = `_loaded_at > ${since} OR _loaded_at IS NULL`;
+      await conn.run(`CREATE OR REPLACE TEMP TABLE _shape_delta AS ${compiled.shapeRowsSql(loaded)}`);
+      if (compiled.clockRowRules.length) {
+        await conn.run(`INSERT INTO _shape_delta ${compiled.shapeRowsSql(`${pk} IN (SELECT __src_key FROM ${shaped}
+          WHERE __withheld IN (${compiled.clockRowRules.map(literal).join(', ')})) AND NOT coalesce(${loaded}, FALSE)`)}`);
+      }
       await conn.run(`DELETE FROM ${shaped} WHERE __src_key IN (SELECT __src_key FROM _shape_delta)`);
       await conn.run(`INSERT INTO ${shaped} SELECT * FROM _shape_delta`);
       reshaped = Number((await count(conn, 'SELECT count(*) AS n FROM _shape_delta')).n);
