@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
-import type { FileManifest } from '../publisher/manifest.ts';
+import type { FileManifest, Manifest } from '../publisher/manifest.ts';
 
 export type Piece = { text: Buffer } | { file: string; bytes: number };
 
 const etags = new WeakMap<FileManifest, string>();
 
 /** A strong validator for a file in parts: the parts' hashes, in order, with head and tail. */
-function partsEtag(file: FileManifest): string {
+export function partsEtag(file: FileManifest): string {
   let tag = etags.get(file);
   if (!tag) {
     const h = createHash('sha256').update(file.head ?? '').update('\0').update(file.tail ?? '');
@@ -23,6 +23,23 @@ function partsEtag(file: FileManifest): string {
     etags.set(file, tag);
   }
   return tag;
+}
+
+/**
+ * Keeps of a served manifest's parts only what the portal reads: path, size and row count. Their
+ * hashes go into each file's ETag first; first keys and fingerprints are for the next run only.
+ * A manifest of 45,055 parts per format of calls held 37 MB of heap, four strings per part, which
+ * the garbage collector walked while the portal was under load.
+ */
+export function leanParts(manifest: Manifest): Manifest {
+  for (const d of manifest.datasets) {
+    for (const f of d.files) {
+      if (!f.parts) continue;
+      partsEtag(f); // computed from the hashes before they go
+      f.parts = f.parts.map((p) => ({ path: p.path, bytes: p.bytes, rows: p.rows, sha256: '', first: '', fingerprint: '' }));
+    }
+  }
+  return manifest;
 }
 
 /** Parts up to this size are read whole, several ahead of the one being sent; larger ones are streamed. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { currentReleaseIdSync, readChart, readManifest, releaseDir } from '../publisher/release-reader.ts';
 import { type ChartArtifact, type DatasetManifest, type Manifest } from '../publisher/manifest.ts';
 import type { CachedAnswer } from './api/response-cache.ts';
+import { leanParts } from './bulk.ts';
 import { renderChartSvg } from './charts/render-svg.ts';
 import type { DatasetView, SiteDb } from './db.ts';
 
@@ -127,7 +128,7 @@ export class ReleaseStore {
   private async load(id: string): Promise<ReleaseContext> {
     const ctx = await memo(this.loading, id, async () => {
       const dir = releaseDir(this.dataDir, id);
-      return new ReleaseContext(id, dir, await readManifest(dir), this.db);
+      return new ReleaseContext(id, dir, leanParts(await readManifest(dir)), this.db);
     });
     this.loading.delete(id);
     if (this.ctx?.id !== id) this.retire(ctx);

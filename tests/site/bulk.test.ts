@@ -7,7 +7,8 @@ import { openCurrentRelease } from '../../publisher/release-reader.ts';
 import { readBulk } from '../helpers/bulk.ts';
 import { demoDrop, runOnce, tempDir } from '../helpers/pipeline.ts';
 import { runApp, type Running } from './helpers.ts';
-import { slice, type Piece } from '../../site/bulk.ts';
+import { leanParts, partsEtag, slice, type Piece } from '../../site/bulk.ts';
+import { readManifest } from '../../publisher/release-reader.ts';
 import path from 'node:path';
 
 let app: Running;
@@ -106,5 +107,15 @@ describe('bulk files in parts, downloaded', () => {
     const total = pieces.reduce((a, p) => a + (p as { bytes: number }).bytes, 0);
     const drain = async () => { for await (const b of slice(pieces, 0, total - 1)) void b; };
     await expect(drain()).rejects.toThrow(/shorter than the release manifest says/);
+  });
+
+  it('serves from a lean manifest (no part hashes, first keys or fingerprints) with the ETag of the full one', async () => {
+    const full = (await readManifest(releaseDir)).datasets.find((d) => d.id === 'c911-call')!.files.find((f) => f.format === 'csv')!;
+    const lean = leanParts(await readManifest(releaseDir)).datasets.find((d) => d.id === 'c911-call')!.files.find((f) => f.format === 'csv')!;
+    expect(lean.parts!.map((p) => [p.path, p.bytes, p.rows])).toEqual(full.parts!.map((p) => [p.path, p.bytes, p.rows]));
+    expect(lean.parts!.every((p) => p.sha256 === '' && p.first === '' && p.fingerprint === '')).toBe(true);
+    expect(partsEtag(lean)).toBe(partsEtag(full));
+    // The portal holds the lean form, and its ETag is the full manifest's.
+    expect((await app.get('/datasets/c911-call/rows.csv', { method: 'HEAD' })).headers.get('etag')).toBe(partsEtag(full));
   });
 });
