@@ -94,7 +94,7 @@ export async function updateShaped(conn: DuckDBConnection, compiled: CompiledDat
       await conn.run(`CREATE OR REPLACE TEMP TABLE _shape_delta AS ${compiled.shapeRowsSql(loaded)}`);
       if (compiled.clockRowRules.length) {
         await conn.run(`INSERT INTO _shape_delta ${compiled.shapeRowsSql(`${pk} IN (SELECT __src_key FROM ${shaped}
-          WHERE __withheld IN (${compiled.clockRowRules.map(literal).join(', ')})) AND NOT coalesce(${loaded}, FALSE)`)}`);
+          WHERE __withheld IN (${compiled.clockRowRules.map(literal).join(', ')})) AND NOT (${loaded})`)}`);
       }
       await conn.run(`DELETE FROM ${shaped} WHERE __src_key IN (SELECT __src_key FROM _shape_delta)`);
       await conn.run(`INSERT INTO ${shaped} SELECT * FROM _shape_delta`);

@@ -1,15 +1,16 @@
 // Bulk downloads of files stored in parts: one file on the wire (head, parts, tail), the same
 // bytes as the parts joined, with a strong ETag, byte ranges that resume a download, 416 for a
-// range past the end, HEAD without a body, and the Socrata export route doing the same.
+// range past the end, HEAD without a body, and the Socrata export route doing the same; parts read
+// whole ahead or streamed give the same bytes, a short part fails the download, and the portal's
+// lean manifest keeps the full one's ETag.
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetManifest } from '../../publisher/manifest.ts';
-import { openCurrentRelease } from '../../publisher/release-reader.ts';
+import { openCurrentRelease, readManifest } from '../../publisher/release-reader.ts';
 import { readBulk } from '../helpers/bulk.ts';
 import { demoDrop, runOnce, tempDir } from '../helpers/pipeline.ts';
 import { runApp, type Running } from './helpers.ts';
 import { leanParts, partsEtag, slice, type Piece } from '../../site/bulk.ts';
-import { readManifest } from '../../publisher/release-reader.ts';
-import path from 'node:path';
 
 let app: Running;
 let releaseDir: string;
