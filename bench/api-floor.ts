@@ -63,7 +63,7 @@ export async function apiFloor(
   const out: FloorResult[] = [];
   try {
     for (const query of queries) {
-      const compiled = soql.compileSoql(soqlRequest(query), { columns: ds.columns, rowKey: ds.rowKey, from: '"v"', createdAt, hasRowNumber: true });
+      const compiled = soql.compileSoql(soqlRequest(query), { columns: ds.columns, rowKey: ds.rowKey, from: '"v"', createdAt, hasRowNumber: true, keyOrdered: ds.sortedByRowKey === true });
       const sql = soql.renderSql(compiled, 'json');
       const { values, types } = compiled.params;
       const once = async () => {

@@ -5,6 +5,7 @@
 //   4. incremental run with one day of changes        8. the table: measured vs target, PASS/MISS
 //   4b. rollback to the retained release (it applies the seal list first), and forward again
 //   5c. the load generator's ceiling: the filtered answer's bytes from a server that only sends them
+//   5d. pages of 50,000 rows at offsets over the whole dataset, as RSocrata reads it (bench/deep-pages.ts)
 // Options: --years N (15) --scale F (1) --skip-generate --only api|refresh --root DIR (/tmp/bench-data)
 //          --duration S (15) --connections N (50) --load-tool wrk|autocannon (wrk when installed)
 //          --warmup S (5: an unmeasured load of each URL first; its p99 is shown too).
@@ -22,6 +23,7 @@ import { parseArgs } from 'node:util';
 import type { Manifest } from '../publisher/manifest.ts';
 import { apiFloor, type FloorResult } from './api-floor.ts';
 import { writeIncrementalBatch } from './incremental.ts';
+import { deepPages, describePages, type DeepPages } from './deep-pages.ts';
 import { download, fetchText, loadTest, type LoadResult, type LoadTool } from './load.ts';
 import { wrkAvailable } from './wrk.ts';
 import { runPhases, type Phase } from './phases.ts';
@@ -41,7 +43,7 @@ interface Results {
   floor?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Record<string, number> };
   incremental?: { seconds: number; load?: number[]; cpu?: number | null; rss: number | null; phases: Phase[]; batch: string; rows: Record<string, number> };
   rollback?: { seconds: number; sealed: Record<string, number>; forwardSeconds: number };
-  api?: { loads: Record<string, LoadResult>; notes: string[]; bulk: { bytes: number; seconds: number; mbPerSec: number }; rssCli: number | null; rssBench: number | null };
+  api?: { loads: Record<string, LoadResult>; notes: string[]; bulk: { bytes: number; seconds: number; mbPerSec: number }; rssCli: number | null; rssBench: number | null; deep?: DeepPages };
   apiFloor?: Record<string, FloorResult>;
 }
 
@@ -253,6 +255,10 @@ if (opt.only !== 'refresh') {
       process.stderr.write('    filteredAutocannon: the filtered query by autocannon\n');
       loads.filteredAutocannon = await loadTest('autocannon', base2 + soda.filtered, connections, duration, undefined, benchServer.pid, warmup);
     }
+    // 5d. Pages as RSocrata reads a whole dataset: $limit=50000 at offsets over all of it, each once.
+    step('5d. SODA pages of 50,000 rows at offsets over the whole dataset, each asked once');
+    const deep = await deepPages(base2, DATASET, ds.rowCount);
+    process.stderr.write(`    all rows: ${describePages(deep.plain)}\n    ${deep.filter}: ${describePages(deep.filtered)}\n`);
     const rssBench = await vmHwm(benchServer.pid!);
     await stopChild(benchServer);
     children = [];
@@ -266,7 +272,7 @@ if (opt.only !== 'refresh') {
     loads.ceiling = await loadTest(tool, `http://127.0.0.1:${port3}/`, connections, duration, undefined, staticServer.pid, warmup);
     await stopChild(staticServer);
     children = [];
-    results.api = { loads, notes, bulk, rssCli, rssBench };
+    results.api = { loads, notes, bulk, rssCli, rssBench, deep };
     await save();
 
     // 6. The same SODA SQL straight on DuckDB, same concurrency.
@@ -335,6 +341,11 @@ if (r.api) {
     const l = L[name];
     if (!l) continue;
     rows.push(check(label, `${rps(l.rps)}, p99 ${ms(l.p99)}${fail(l)}${cpu(l)}`, '>= 2,000 req/s', l.rps >= 2000 && !l.failures));
+  }
+  const deep = r.api.deep;
+  if (deep) {
+    rows.push(check('4. SODA pages of 50,000 rows, each asked once, all rows', describePages(deep.plain), '-', null));
+    rows.push(check(`4. the same, ${deep.filter}`, describePages(deep.filtered), '-', null));
   }
   rows.push(check('6. bulk CSV rows.csv over loopback', `${r.api.bulk.mbPerSec.toFixed(0)} MB/s (${(r.api.bulk.bytes / 1e9).toFixed(2)} GB)`, '>= 100 MB/s', r.api.bulk.mbPerSec >= 100));
 }

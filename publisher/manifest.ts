@@ -106,6 +106,12 @@ export const DatasetManifest = z.object({
   sourceTable: z.string(),
   /** The published column that identifies a row (a keyed pseudonym); the stable default order. */
   rowKey: z.string(),
+  /**
+   * rows.parquet stores its rows in ascending `rowKey` order (every writer of the publisher sorts by
+   * it; sealing and patching keep it). The API then finds a page by position instead of sorting
+   * every row before the offset. Absent in releases written before it was recorded.
+   */
+  sortedByRowKey: z.boolean().optional(),
   columns: z.array(ColumnManifest),
   files: z.array(FileManifest),
   rowCount: z.number().int(),

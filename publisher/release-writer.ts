@@ -116,6 +116,7 @@ async function writeDataset(o: WriteReleaseOptions, d: DatasetToPublish, tmp: st
   }
   const manifest: DatasetManifest = {
     ...d.meta,
+    sortedByRowKey: true,
     columns: d.columns,
     files,
     rowCount,

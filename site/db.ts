@@ -13,6 +13,25 @@ export interface DatasetView {
   /** Socrata type per field (X-SODA2-Types). */
   types: SodaType[];
   pageSql: string;
+  /**
+   * Rows are stored in row-key order: the manifest says so (sortedByRowKey) and the row groups' key
+   * statistics agree. Pages in key order can then be found by position (site/soql/compile.ts).
+   */
+  keyOrdered: boolean;
+}
+
+/**
+ * Whether the row groups of a Parquet file hold ascending, non-overlapping ranges of a text key,
+ * by their exact statistics: the part of "stored in key order" that costs nothing to check (the
+ * order inside a row group is the writer's promise, recorded in the manifest).
+ */
+async function keyStatsAscend(c: DuckDBConnection, file: string, rowKey: string): Promise<boolean> {
+  const [r] = (await c.runAndReadAll(`SELECT count(*) AS groups,
+      count(*) FILTER (WHERE type = 'BYTE_ARRAY' AND min_is_exact AND max_is_exact AND stats_min_value IS NOT NULL AND stats_max_value IS NOT NULL
+        AND coalesce(stats_min_value >= prev_max, true)) AS ascending
+    FROM (SELECT *, lag(stats_max_value) OVER (ORDER BY row_group_id) AS prev_max
+      FROM parquet_metadata(${quoteLiteral(file)}) WHERE path_in_schema = ${quoteLiteral(rowKey)})`)).getRowObjects();
+  return Number(r.groups) > 0 && r.groups === r.ascending;
 }
 
 export function sodaType(t: PublishedType): SodaType {
@@ -93,6 +112,7 @@ export class SiteDb {
         return `CASE WHEN ${ident} IS NULL THEN NULL ELSE ${key} || ${value} END`;
       });
       const key = quoteIdent(ds.rowKey);
+      const keyOrdered = ds.sortedByRowKey === true && (await keyStatsAscend(c, parquetPath, ds.rowKey));
       const pageSql = `SELECT '[' || coalesce(string_agg(j, ',' ORDER BY k1, k2), '') || ']' AS body FROM (
   SELECT ${key} AS k1, file_row_number AS k2, '{' || concat_ws(',', ${members.join(', ')}) || '}' AS j
   FROM ${view} ORDER BY ${key}, file_row_number LIMIT $1 OFFSET $2)`;
@@ -101,6 +121,7 @@ export class SiteDb {
         fields: ds.columns.map((col) => col.name),
         types: ds.columns.map((col) => sodaType(col.type)),
         pageSql,
+        keyOrdered,
       };
     });
   }

@@ -184,6 +184,7 @@ export function createApi(store: ReleaseStore, db: SiteDb, opts: ApiOptions = {}
         from: `"${view.name.replace(/"/g, '""')}"`,
         createdAt: ctx.manifest.createdAt,
         hasRowNumber: true,
+        keyOrdered: view.keyOrdered,
       });
     } catch (err) {
       if (err instanceof SoqlError) return sodaError(res, 400, err.code, err.message, err.data);

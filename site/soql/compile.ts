@@ -35,6 +35,11 @@ export interface SoqlDataset {
   createdAt: string;
   /** The relation has a `file_row_number` column (the stable tie-break after the row key). */
   hasRowNumber: boolean;
+  /**
+   * The relation's rows are stored in row-key order, so `file_row_number` follows the key: a page
+   * in key order is then found by position (see pageByPosition).
+   */
+  keyOrdered?: boolean;
 }
 
 export interface SoqlRequest {
@@ -609,11 +614,16 @@ export function compileSoql(req: SoqlRequest, ds: SoqlDataset): Compiled {
   // ORDER BY: user keys, then a stable tie-break.
   const keys: SortKey[] = [];
   const extra: string[] = [];
+  /** Per sort key, whether it is the row key (or its tie-break) ascending, nulls last. */
+  const inKeyOrder: boolean[] = [];
+  const rowKeySql = quoteIdent(ds.rowKey);
+  const byKey = (sql: string, k: SortKey) => (sql === rowKeySql || sql === 'file_row_number') && !k.desc && !k.nullsFirst;
   for (const o of order ?? []) {
     const nullsFirst = o.nullsFirst ?? o.desc;
     const alias = resolveAlias(o.expr);
     if (alias) {
       keys.push({ alias: alias.out.alias, desc: o.desc, nullsFirst });
+      inKeyOrder.push(byKey(alias.c.sql, keys.at(-1)!));
       continue;
     }
     const isId = o.expr.kind === 'col' && o.expr.name.toLowerCase() === ':id';
@@ -621,12 +631,14 @@ export function compileSoql(req: SoqlRequest, ds: SoqlDataset): Compiled {
     const same = outSql.indexOf(c.sql);
     if (same >= 0) {
       keys.push({ alias: outputs[same].alias, desc: o.desc, nullsFirst });
+      inKeyOrder.push(byKey(c.sql, keys.at(-1)!));
       continue;
     }
     if (distinct) throw new SoqlError('query.soql.invalid', 'With DISTINCT, $order may only use selected columns');
     const alias2 = `__o${extra.length}`;
     extra.push(`${c.sql} AS ${alias2}`);
     keys.push({ alias: alias2, desc: o.desc, nullsFirst });
+    inKeyOrder.push(byKey(c.sql, keys.at(-1)!));
   }
   if (grouped || distinct) {
     for (const out of outputs) if (!keys.some((k) => k.alias === out.alias)) keys.push({ alias: out.alias, desc: false, nullsFirst: false });
@@ -642,6 +654,10 @@ export function compileSoql(req: SoqlRequest, ds: SoqlDataset): Compiled {
   const selectCols = [...outSql.map((s, i) => `${s} AS ${outputs[i].alias}`), ...extra].join(', ');
   const whereSql = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   const orderSql = keys.map(keySql).join(', ');
+  if (!grouped && !distinct && ds.keyOrdered && ds.hasRowNumber && inKeyOrder.every(Boolean)) {
+    const sql = pageByPosition(cx.params, selectCols, ds.from, conds, orderSql, limit, offset);
+    return { sql, params: cx.params, outputs, keys, limit, offset };
+  }
   const limitPh = cx.params.add(BigInt(limit), BIGINT);
   const offsetPh = cx.params.add(BigInt(offset), BIGINT);
   let body = `SELECT ${distinct ? 'DISTINCT ' : ''}${selectCols} FROM ${ds.from}${whereSql}`;
@@ -651,6 +667,29 @@ export function compileSoql(req: SoqlRequest, ds: SoqlDataset): Compiled {
     ? `SELECT * FROM (${body}) __d ORDER BY ${orderSql} LIMIT ${limitPh} OFFSET ${offsetPh}`
     : `${body} ORDER BY ${orderSql} LIMIT ${limitPh} OFFSET ${offsetPh}`;
   return { sql, params: cx.params, outputs, keys, limit, offset };
+}
+
+/**
+ * A page in row-key order over rows stored in that order (SoqlDataset.keyOrdered): the rows are
+ * found by position instead of sorting every matching row up to the offset, which grows with the
+ * offset (a page at offset 5,000,000 of 11 M calls: ~9 s). The page's rows are the matching rows
+ * from the (offset + 1)-th to the (offset + limit)-th in file order, which is key order; so they
+ * are the matching rows between the first and the last of those positions. With no filter the
+ * positions are the offset itself; with one, a top-N over `file_row_number` alone finds them.
+ * DuckDB reads only the row groups between the two positions for the page itself.
+ */
+function pageByPosition(params: Params, selectCols: string, from: string, conds: string[], orderSql: string, limit: number, offset: number): string {
+  const select = `SELECT ${selectCols} FROM ${from}`;
+  if (!conds.length) {
+    const from = params.add(BigInt(offset), BIGINT);
+    const to = params.add(BigInt(offset) + BigInt(limit), BIGINT);
+    return `${select} WHERE file_row_number >= ${from} AND file_row_number < ${to} ORDER BY ${orderSql}`;
+  }
+  const where = conds.join(' AND ');
+  const limitPh = params.add(BigInt(limit), BIGINT);
+  const offsetPh = params.add(BigInt(offset), BIGINT);
+  const positions = `SELECT file_row_number AS p FROM ${from} WHERE ${where} ORDER BY file_row_number LIMIT ${limitPh} OFFSET ${offsetPh}`;
+  return `WITH __pos AS (${positions}) ${select} WHERE ${where} AND file_row_number BETWEEN (SELECT min(p) FROM __pos) AND (SELECT max(p) FROM __pos) ORDER BY ${orderSql}`;
 }
 
 export const keySql = (k: SortKey): string => `${k.alias} ${k.desc ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`;

@@ -87,6 +87,8 @@ describe('incremental shaping', () => {
     // Every Parquet file is in strict row-key order (some tables come out of the rules sorted,
     // others are sorted by the writer; parts are cut on that order).
     expect(await outOfOrder(data)).toEqual({ 'c911-call': 0, 'nibr-offs': 0, 'uofx-frce': 0 });
+    // ...and the manifest says so, which lets the API find pages by position.
+    expect((await openCurrentRelease(data))!.manifest.datasets.map((d) => d.sortedByRowKey)).toEqual([true, true, true]);
     if ('bulkParts' in config) {
       // The second release kept some parts of the first one and wrote others again.
       const parts = (await openCurrentRelease(data))!.manifest.datasets.find((d) => d.id === 'c911-call')!.files.find((f) => f.format === 'csv')!.parts!;

@@ -126,6 +126,7 @@ describe.each([
     const manifest = await readManifest(first.releaseDir);
     const calls = manifest.datasets.find((d) => d.id === 'c911-call')!;
     expect(calls.report.sealedRemoved).toBe(3);
+    expect(calls.sortedByRowKey).toBe(true);
     const rows = (await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${first.releaseDir}/datasets/c911-call/rows.parquet')`)).getRowObjects()[0];
     expect(calls.rowCount).toBe(Number(rows.n));
     for (const f of calls.files) {

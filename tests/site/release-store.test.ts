@@ -1,12 +1,16 @@
 // The per-release cache: views are created once per release and dropped when the release is
-// replaced (after the last request holding it ends).
+// replaced (after the last request holding it ends); a view pages by position only over rows
+// stored in key order.
+import { DuckDBInstance } from '@duckdb/node-api';
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SiteDb } from '../../site/db.ts';
 import { ReleaseStore } from '../../site/release-store.ts';
+import { CALLS_ID, buildLargeRelease } from './api/fixture-large.ts';
 import { INCIDENTS_ID, buildRelease, makeDataDir, pointCurrent } from './fixture-release.ts';
 
+const LARGE_ROW_GROUP = 2048;
 let dataDir: string;
 let db: SiteDb;
 
@@ -49,4 +53,24 @@ it('caches per release id and drops the old release once unused', async () => {
   store.release(b);
   await store.close();
   expect(await views()).toEqual([]);
+});
+
+it('pages by position only when the manifest says the rows are in key order and the row groups agree', async () => {
+  // The large fixture is written in key order and says so; here in three row groups.
+  const manifest = await buildLargeRelease(dataDir, 'k1', 3 * LARGE_ROW_GROUP, LARGE_ROW_GROUP);
+  const ds = manifest.datasets.find((d) => d.id === CALLS_ID)!;
+  const file = path.join(dataDir, 'releases', 'k1', ds.files.find((f) => f.format === 'parquet')!.path);
+  expect((await db.createView('k_flag', file, ds)).keyOrdered).toBe(true);
+  expect((await db.createView('k_noflag', file, { ...ds, sortedByRowKey: undefined })).keyOrdered).toBe(false);
+  // The same rows in another order: the manifest's word is not enough when the row groups' keys overlap.
+  const shuffled = path.join(dataDir, 'releases', 'k1', 'shuffled.parquet');
+  const other = await DuckDBInstance.create(':memory:');
+  const c = await other.connect();
+  try {
+    await c.run(`COPY (SELECT * FROM read_parquet('${file}') ORDER BY hash(event_id)) TO '${shuffled}' (FORMAT parquet, ROW_GROUP_SIZE ${LARGE_ROW_GROUP})`);
+  } finally {
+    c.closeSync();
+    other.closeSync();
+  }
+  expect((await db.createView('k_shuffled', shuffled, ds)).keyOrdered).toBe(false);
 });

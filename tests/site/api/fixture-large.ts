@@ -1,7 +1,8 @@
 // A larger published release for the API tests: `c911-call` (calls for service, 60 000 rows by
 // default, so a $limit=50000 page and the page after it both exist) with latitude/longitude, nulls,
 // a boolean, an integer and a double column; and a small `uofx-frce` dataset. Written the way the
-// publisher lays a release out (manifest.json, data.json, rows.{csv,parquet,json}).
+// publisher lays a release out (manifest.json, data.json, rows.{csv,parquet,json}; rows in row-key
+// order, sortedByRowKey).
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,25 +35,31 @@ async function fileEntry(releaseDir: string, rel: string, format: 'csv' | 'parqu
   return { format, path: rel, bytes: (await stat(path.join(releaseDir, rel))).size, sha256: createHash('sha256').update(buf).digest('hex') };
 }
 
-async function copyAll(c: DuckDBConnection, sql: string, dir: string): Promise<void> {
+/** Rows in row-key order, as the publisher writes them (sortedByRowKey); row groups of DuckDB's size unless given. */
+async function copyAll(c: DuckDBConnection, sql: string, rowKey: string, dir: string, rowGroup?: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   const q = (f: string) => `'${path.join(dir, f).replace(/'/g, "''")}'`;
-  await c.run(`COPY (${sql}) TO ${q('rows.parquet')} (FORMAT parquet)`);
-  await c.run(`COPY (${sql}) TO ${q('rows.csv')} (FORMAT csv, HEADER true)`);
-  await c.run(`COPY (${sql}) TO ${q('rows.json')} (FORMAT json, ARRAY true)`);
+  const sorted = `SELECT * FROM (${sql}) ORDER BY ${rowKey}`;
+  await c.run(`COPY (${sorted}) TO ${q('rows.parquet')} (FORMAT parquet${rowGroup ? `, ROW_GROUP_SIZE ${rowGroup}` : ''})`);
+  await c.run(`COPY (${sorted}) TO ${q('rows.csv')} (FORMAT csv, HEADER true)`);
+  await c.run(`COPY (${sorted}) TO ${q('rows.json')} (FORMAT json, ARRAY true)`);
 }
+
 
 const report = (n: number) => ({ rowsRead: n, quarantined: 0, withheldByRule: {}, published: n, touchedByRule: {}, unknownColumns: [] });
 
-/** Write releases/<id>/ (does not switch `current`); returns the manifest. */
-export async function buildLargeRelease(dataDir: string, releaseId: string, rows = CALL_ROWS): Promise<Manifest> {
+/**
+ * Write releases/<id>/ (does not switch `current`); returns the manifest. `rowGroup`: rows per
+ * Parquet row group of the calls (one group by default, so aggregates over it are deterministic).
+ */
+export async function buildLargeRelease(dataDir: string, releaseId: string, rows = CALL_ROWS, rowGroup?: number): Promise<Manifest> {
   const dir = path.join(dataDir, 'releases', releaseId);
   await rm(dir, { recursive: true, force: true });
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   try {
-    await copyAll(c, CALLS_SQL(rows), path.join(dir, 'datasets', CALLS_ID));
-    await copyAll(c, FORCE_SQL, path.join(dir, 'datasets', FORCE_ID));
+    await copyAll(c, CALLS_SQL(rows), 'event_id', path.join(dir, 'datasets', CALLS_ID), rowGroup);
+    await copyAll(c, FORCE_SQL, 'uof_id', path.join(dir, 'datasets', FORCE_ID));
   } finally {
     c.closeSync();
     db.closeSync();
@@ -61,7 +68,7 @@ export async function buildLargeRelease(dataDir: string, releaseId: string, rows
   const col = (name: string, type: DatasetManifest['columns'][number]['type'], description: string) => ({ name, title: name.replace(/_/g, ' '), type, description, rules: [] });
   const calls: DatasetManifest = {
     id: CALLS_ID, slug: 'calls-for-service', name: 'Calls for service', description: 'Calls for police service.',
-    category: 'Public safety', keywords: ['calls', '911'], schedule: '0 6 * * *', sourceTable: 'cad', rowKey: 'event_id',
+    category: 'Public safety', keywords: ['calls', '911'], schedule: '0 6 * * *', sourceTable: 'cad', rowKey: 'event_id', sortedByRowKey: true,
     columns: [
       col('event_id', 'text', 'Keyed pseudonym of the call.'),
       col('received_hour', 'timestamp', 'When the call was received.'),
@@ -79,7 +86,7 @@ export async function buildLargeRelease(dataDir: string, releaseId: string, rows
   };
   const force: DatasetManifest = {
     id: FORCE_ID, slug: 'use-of-force', name: 'Use of force', description: 'Use of force reports.',
-    category: 'Accountability', keywords: ['force'], schedule: '0 7 * * 1', sourceTable: 'uof', rowKey: 'uof_id',
+    category: 'Accountability', keywords: ['force'], schedule: '0 7 * * 1', sourceTable: 'uof', rowKey: 'uof_id', sortedByRowKey: true,
     columns: [col('uof_id', 'text', 'Pseudonym.'), col('occurred_hour', 'timestamp', 'When.'), col('force_level', 'text', 'Level.'), col('injury', 'boolean', 'Injury.')],
     files: await files(FORCE_ID), rowCount: 40, rulesApplied: [], report: report(40), charts: [],
     temporal: { start: null, end: null }, updatedAt: '2026-11-20T07:00:00Z',
