@@ -681,9 +681,9 @@ export function compileSoql(req: SoqlRequest, ds: SoqlDataset): Compiled {
 function pageByPosition(params: Params, selectCols: string, from: string, conds: string[], orderSql: string, limit: number, offset: number): string {
   const select = `SELECT ${selectCols} FROM ${from}`;
   if (!conds.length) {
-    const from = params.add(BigInt(offset), BIGINT);
-    const to = params.add(BigInt(offset) + BigInt(limit), BIGINT);
-    return `${select} WHERE file_row_number >= ${from} AND file_row_number < ${to} ORDER BY ${orderSql}`;
+    const first = params.add(BigInt(offset), BIGINT);
+    const end = params.add(BigInt(offset) + BigInt(limit), BIGINT);
+    return `${select} WHERE file_row_number >= ${first} AND file_row_number < ${end} ORDER BY ${orderSql}`;
   }
   const where = conds.join(' AND ');
   const limitPh = params.add(BigInt(limit), BIGINT);
