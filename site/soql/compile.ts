@@ -614,10 +614,10 @@ export function compileSoql(req: SoqlRequest, ds: SoqlDataset): Compiled {
   // ORDER BY: user keys, then a stable tie-break.
   const keys: SortKey[] = [];
   const extra: string[] = [];
-  /** Per sort key, whether it is the row key (or its tie-break) ascending, nulls last. */
+  /** Per user sort key, whether it is the row key ascending, nulls last (the tie-breaks are). */
   const inKeyOrder: boolean[] = [];
   const rowKeySql = quoteIdent(ds.rowKey);
-  const byKey = (sql: string, k: SortKey) => (sql === rowKeySql || sql === 'file_row_number') && !k.desc && !k.nullsFirst;
+  const byKey = (sql: string, k: SortKey) => sql === rowKeySql && !k.desc && !k.nullsFirst;
   for (const o of order ?? []) {
     const nullsFirst = o.nullsFirst ?? o.desc;
     const alias = resolveAlias(o.expr);
