@@ -12,6 +12,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { PARQUET_OPTIONS, PARQUET_ROW_GROUP, parquetOptions } from '../publisher/export.ts';
+import { keyRangeStarts } from '../publisher/key-ranges.ts';
 import { concatParquet } from '../publisher/parquet-concat.ts';
 import { ident, literal } from '../rules/sql.ts';
 
@@ -49,14 +50,10 @@ export async function writeMerged(
  * statistics and the row groups follow one another in key order; else null.
  */
 async function rangeBounds(conn: DuckDBConnection, file: string, rowKey: string): Promise<string[] | null> {
-  // Ordered as DuckDB compares the key (the ranges' filters do), not as JavaScript does.
-  const groups = (await conn.runAndReadAll(`SELECT type, stats_min_value AS lo, stats_max_value AS hi, min_is_exact AND max_is_exact AS exact,
-      coalesce(stats_min_value > lag(stats_max_value) OVER (ORDER BY row_group_id), row_group_id = 0) AS after
-    FROM parquet_metadata(${literal(file)}) WHERE path_in_schema = ${literal(rowKey)} ORDER BY row_group_id`)).getRowObjects();
-  if (!groups.length || groups.some((g) => g.type !== 'BYTE_ARRAY' || g.exact !== true || g.lo === null || g.hi === null || g.after !== true)) return null;
+  const starts = await keyRangeStarts(conn, file, rowKey);
+  if (!starts) return null;
   const [keyType] = (await conn.runAndReadAll(`SELECT typeof(${ident(rowKey)}) AS t FROM read_parquet(${literal(file)}) LIMIT 1`)).getRowObjects();
-  if (keyType?.t !== 'VARCHAR') return null;
-  return groups.map((g) => String(g.lo));
+  return keyType?.t === 'VARCHAR' ? starts : null;
 }
 
 /**

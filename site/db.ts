@@ -2,6 +2,7 @@
 // release's rows.parquet. Builds Socrata-style JSON pages inside DuckDB. No request text ever
 // reaches SQL: identifiers come from the validated manifest, limit/offset are bound parameters.
 import { BIGINT, DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { keyRangeStarts } from '../publisher/key-ranges.ts';
 import type { DatasetManifest, PublishedType } from '../publisher/manifest.ts';
 
 export type SodaType = 'text' | 'number' | 'checkbox' | 'floating_timestamp';
@@ -18,20 +19,6 @@ export interface DatasetView {
    * statistics agree. Pages in key order can then be found by position (site/soql/compile.ts).
    */
   keyOrdered: boolean;
-}
-
-/**
- * Whether the row groups of a Parquet file hold ascending, non-overlapping ranges of a text key,
- * by their exact statistics: the part of "stored in key order" that costs nothing to check (the
- * order inside a row group is the writer's promise, recorded in the manifest).
- */
-async function keyStatsAscend(c: DuckDBConnection, file: string, rowKey: string): Promise<boolean> {
-  const [r] = (await c.runAndReadAll(`SELECT count(*) AS groups,
-      count(*) FILTER (WHERE type = 'BYTE_ARRAY' AND min_is_exact AND max_is_exact AND stats_min_value IS NOT NULL AND stats_max_value IS NOT NULL
-        AND coalesce(stats_min_value >= prev_max, true)) AS ascending
-    FROM (SELECT *, lag(stats_max_value) OVER (ORDER BY row_group_id) AS prev_max
-      FROM parquet_metadata(${quoteLiteral(file)}) WHERE path_in_schema = ${quoteLiteral(rowKey)})`)).getRowObjects();
-  return Number(r.groups) > 0 && r.groups === r.ascending;
 }
 
 export function sodaType(t: PublishedType): SodaType {
@@ -112,7 +99,8 @@ export class SiteDb {
         return `CASE WHEN ${ident} IS NULL THEN NULL ELSE ${key} || ${value} END`;
       });
       const key = quoteIdent(ds.rowKey);
-      const keyOrdered = ds.sortedByRowKey === true && (await keyStatsAscend(c, parquetPath, ds.rowKey));
+      // The order inside each row group is the writer's promise (the manifest); the groups' ranges are checked.
+      const keyOrdered = ds.sortedByRowKey === true && (await keyRangeStarts(c, parquetPath, ds.rowKey)) !== null;
       const pageSql = `SELECT '[' || coalesce(string_agg(j, ',' ORDER BY k1, k2), '') || ']' AS body FROM (
   SELECT ${key} AS k1, file_row_number AS k2, '{' || concat_ws(',', ${members.join(', ')}) || '}' AS j
   FROM ${view} ORDER BY ${key}, file_row_number LIMIT $1 OFFSET $2)`;
